@@ -18,7 +18,7 @@ import yaml
 from bot.core.glossary import Glossary, phrase_terms
 from bot.core.grading import Grader
 from bot.core.models import Concept, Kind, Question, Source
-from bot.core.text import tokenize
+from bot.core.text import phrase_words, tokenize
 
 DEFAULT_BANK_DIR = Path(__file__).resolve().parents[2] / "bank"
 GLOSSARY_FILE = "glossary.yaml"
@@ -43,6 +43,7 @@ _QUESTION_KEYS = frozenset(
     }
 )
 _CONCEPT_KEYS = frozenset({"name", "weight", "aliases", "contradicts"})
+_ARTICLES = frozenset({"a", "an", "the"})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -398,8 +399,11 @@ def _text_list(raw: dict[str, Any], key: str, minimum: int, problem: Any) -> tup
         problem(key, f"'{key}' must be a list" + (f" of at least {minimum}" if minimum else ""))
         return ()
     items = tuple(_strip(v) for v in value if isinstance(v, str) and v.strip())
-    if len(items) != len(value):
-        problem(key, f"'{key}' has an empty or non-text item")
+    for position, item in enumerate(value, start=1):
+        if isinstance(item, dict):
+            problem(key, f"'{key}' item {position} was read as a mapping: quote it (': ' starts a mapping in YAML)")
+        elif not isinstance(item, str) or not item.strip():
+            problem(key, f"'{key}' item {position} is empty or not text")
     if len(items) < minimum:
         problem(key, f"'{key}' needs at least {minimum} item(s), has {len(items)}")
     return items
@@ -474,14 +478,22 @@ def _check_grading(q: Question, grader: Grader) -> list[BankIssue]:
     base = q.source.line if q.source else 1
     question_terms = grader.question_terms(q.question)
     for concept in q.concepts:
-        for alias in concept.aliases:
+        for alias in (*concept.aliases, *concept.contradicts):
             terms = grader.alias_terms(alias)
-            if terms and set(terms) <= question_terms:
+            line = _line_of(alias, base)
+            if alias in concept.aliases and terms and set(terms) <= question_terms:
+                issues.append(
+                    _issue(q, line, f"alias {alias!r} of {concept.name!r} only repeats words of the question")
+                )
+            words = [w for w in phrase_words(alias) if w not in _ARTICLES]
+            shrunk = len(terms) == 1 and not terms[0].startswith("=") and not grader.alias_is_negated(alias)
+            if len(words) >= 2 and shrunk:
                 issues.append(
                     _issue(
                         q,
-                        _line_of(alias, base),
-                        f"alias {alias!r} of {concept.name!r} only repeats words of the question",
+                        line,
+                        f"{alias!r} of {concept.name!r} shrinks to the single term {terms[0]!r} once little words "
+                        "are dropped: reword it (it would match any mention of that one word)",
                     )
                 )
     grades = [grader.grade(q, answer) for answer in q.example_answers]

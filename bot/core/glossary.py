@@ -81,6 +81,8 @@ class Glossary:
             if token.sentence != sentence:
                 break
             nxt = node.get(token.term)
+            if nxt is None and token.term.endswith("s"):
+                nxt = node.get(token.term[:-1])  # plural acronyms: "LSTMs", "CNNs"
             if nxt is None:
                 break
             node = nxt

@@ -119,12 +119,14 @@ class _CompiledQuestion:
     vocabulary: frozenset[str]
     vocabulary_list: tuple[str, ...]
     echo_ngrams: frozenset[tuple[str, ...]]
+    negation_contradicts: bool
+    """Whether stating a concept only in negated form counts against the answer.
 
-
-@dataclass(frozen=True, slots=True)
-class _Hit:
-    positions: tuple[int, ...]
-    positive: bool
+    True for concepts derived from reference text, whose polarity is literal ("not
+    connected"). False for curated concepts: authors phrase aliases positively, and
+    a candidate may rightly negate one ("don't oversample before splitting"); there
+    the bank's explicit ``contradicts`` phrases say what is wrong.
+    """
 
 
 class Grader:
@@ -146,7 +148,7 @@ class Grader:
         key = (question.id, id(question))
         compiled = self._cache.get(key)
         if compiled is None:
-            compiled = self._compile(question.question, question.concepts)
+            compiled = self._compile(question.question, question.concepts, negation_contradicts=False)
             self._cache[key] = compiled
         return self._grade(compiled, answer, hints_used)
 
@@ -163,7 +165,7 @@ class Grader:
             concepts = self.derive_concepts(question, ref)
             if not concepts:
                 continue
-            grade = self._grade(self._compile(question, concepts), answer, hints_used)
+            grade = self._grade(self._compile(question, concepts, negation_contradicts=True), answer, hints_used)
             if best is None or grade.score > best.score:
                 best = grade
         return best or Grade(0.0, Verdict.OFF_TOPIC, (), (), notes=("no-reference",))
@@ -201,13 +203,17 @@ class Grader:
         """The canonical terms of an alias, as matching uses them."""
         return self._pattern(phrase).terms
 
+    def alias_is_negated(self, phrase: str) -> bool:
+        """Whether an alias states something negatively ("no labels")."""
+        return self._pattern(phrase).negated
+
     def question_terms(self, question: str) -> frozenset[str]:
         """The canonical terms of a question's text."""
         return frozenset(t.term for t in self._normalise(question, None) if t.term != NEGATION)
 
     # ---- compilation ----------------------------------------------------------------
 
-    def _compile(self, question: str, concepts: Sequence[Concept]) -> _CompiledQuestion:
+    def _compile(self, question: str, concepts: Sequence[Concept], *, negation_contradicts: bool) -> _CompiledQuestion:
         compiled = tuple(
             _Compiled(
                 c.name,
@@ -228,7 +234,7 @@ class Grader:
         vocabulary = {v for v in vocabulary if not v.startswith("=")}
         q_terms = [t.term for t in self._normalise(question, None)]
         echo = frozenset(tuple(q_terms[i : i + ECHO_RUN]) for i in range(len(q_terms) - ECHO_RUN + 1))
-        return _CompiledQuestion(compiled, frozenset(vocabulary), tuple(sorted(vocabulary)), echo)
+        return _CompiledQuestion(compiled, frozenset(vocabulary), tuple(sorted(vocabulary)), echo, negation_contradicts)
 
     def _pattern(self, phrase: str) -> _Pattern:
         tokens = self.glossary.canonicalize(tokenize(phrase))
@@ -296,6 +302,8 @@ class Grader:
                 covered.append(ConceptResult(concept.name, concept.weight, _quote(answer, tokens, hit)))
                 continue
             missed.append(concept.name)
+            if not compiled.negation_contradicts:
+                continue
             flipped = _first_hit(concept.patterns, index, tokens, by_clause=False, want_positive=False)
             if flipped is not None:
                 contradicted.append(ConceptResult(concept.name, concept.weight, _quote(answer, tokens, flipped)))

@@ -20,7 +20,7 @@ _NEGATION_CUES = frozenset(
     {"not", "no", "never", "without", "neither", "nor", "none", "cannot", "lack", "lacks", "lacking"}
 )
 # "not only X but also Y" affirms X; so do these hedges.
-_NEGATION_BREAKERS = frozenset({"only", "just", "merely", "necessarily", "always"})
+_NEGATION_BREAKERS = frozenset({"only", "just", "merely"})
 
 # Function words carry no content. Negations, quantities and directions are kept on
 # purpose: "more data", "too complex", "under sampling" and "not zero" mean something.
@@ -31,21 +31,25 @@ STOPWORDS = frozenset(
     there here their them they theirs we us our ours you your yours he him his she her hers
     i me my mine which who whom whose what when where why how than then so such can could
     would should shall will may might must also just very really quite rather about
-    if else any some each both other another own s t d ll m o re ve
+    if else any some each another own s t d ll m o re ve
     eg e g ie i e etc via per like ones thing things something way ways get gets got
     getting make makes made making use used uses using basically usually often generally
-    simply actually much lot lots kind sort whether because since while
+    simply actually much lot lots whether because since while
     """.split()
 )
 
 # Breaks that end a clause: scope for negation and for contradiction phrases.
 _CLAUSE_WORDS = frozenset(
-    {"but", "whereas", "while", "whilst", "however", "although", "though", "unlike", "instead", "yet", "vs", "versus"}
+    {"but", "whereas", "while", "whilst", "however", "although", "though", "unlike", "instead", "yet"}
 )
 # Words that start a new statement inside a clause ("L1 zeroes weights and L2 shrinks them").
-_SCOPE_WORDS = frozenset({"and", "then", "so", "because", "since", "thus", "therefore", "hence", "which"})
+_SCOPE_WORDS = frozenset(
+    {"and", "then", "so", "because", "since", "thus", "therefore", "hence", "which", "rather", "than", "vs", "versus"}
+)
 NEGATION_REACH = 5
-"""A negation cue negates at most this many content words after it."""
+"""A negation cue negates at most this many content words after it..."""
+_SHORT_REACH = {"without": 2, "lack": 2, "lacks": 2, "lacking": 2}
+"""...and a preposition-like cue only its object ("without labels the model ...")."""
 _SENTENCE_PUNCT = frozenset(".!?;\n")
 _CLAUSE_PUNCT = frozenset(",:()[]—–")
 
@@ -107,6 +111,81 @@ _ISE_EXCEPTIONS = frozenset(
     """.split()
 )
 
+# Irregular forms the stemmer cannot join to their verb ("left" / "leaving").
+_IRREGULAR = {
+    "left": "leave",
+    "made": "make",
+    "took": "take",
+    "taken": "take",
+    "gave": "give",
+    "given": "give",
+    "went": "go",
+    "gone": "go",
+    "came": "come",
+    "saw": "see",
+    "seen": "see",
+    "kept": "keep",
+    "held": "hold",
+    "ran": "run",
+    "built": "build",
+    "brought": "bring",
+    "bought": "buy",
+    "caught": "catch",
+    "chose": "choose",
+    "chosen": "choose",
+    "drew": "draw",
+    "drawn": "draw",
+    "drove": "drive",
+    "driven": "drive",
+    "fell": "fall",
+    "fallen": "fall",
+    "fed": "feed",
+    "felt": "feel",
+    "found": "find",
+    "fit": "fit",
+    "forgot": "forget",
+    "forgotten": "forget",
+    "grew": "grow",
+    "grown": "grow",
+    "heard": "hear",
+    "hid": "hide",
+    "hidden": "hide",
+    "knew": "know",
+    "known": "know",
+    "laid": "lay",
+    "led": "lead",
+    "learnt": "learn",
+    "lost": "lose",
+    "meant": "mean",
+    "met": "meet",
+    "paid": "pay",
+    "rose": "rise",
+    "risen": "rise",
+    "said": "say",
+    "sent": "send",
+    "shown": "show",
+    "shook": "shake",
+    "sold": "sell",
+    "spent": "spend",
+    "split": "split",
+    "stood": "stand",
+    "struck": "strike",
+    "taught": "teach",
+    "thought": "think",
+    "told": "tell",
+    "threw": "throw",
+    "thrown": "throw",
+    "understood": "understand",
+    "won": "win",
+    "wrote": "write",
+    "written": "write",
+    "broke": "break",
+    "broken": "break",
+    "began": "begin",
+    "begun": "begin",
+    "became": "become",
+}
+
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -124,6 +203,8 @@ class Token:
     """Finer than a clause: also ends at "and", "so", "because"... Negation and
     contradiction phrases stay inside one scope."""
     negated: bool = False
+    reach: int = 0
+    """For a negation cue: how many content words it negates."""
 
 
 def americanise(word: str) -> str:
@@ -137,7 +218,7 @@ def americanise(word: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """Return the stem of one lower-case word (cached: answers repeat words)."""
-    return str(_stemmer.stemWord(americanise(word)))
+    return str(_stemmer.stemWord(americanise(_IRREGULAR.get(word, word))))
 
 
 def fold(text: str) -> str:
@@ -189,14 +270,7 @@ def _split_contraction(word: str) -> tuple[str, ...]:
     return (word,)
 
 
-def tokenize(text: str) -> list[Token]:
-    """Normalise text into content tokens: stems, negation cues and clause structure.
-
-    Stopwords are dropped, negation cues become ``not`` and mark the content words
-    after them in the same clause as negated, and joined prefixes are merged
-    ("semi supervised" -> "semisupervised").
-    """
-    words = _words(text)
+def _merge_prefixes(words: list[_Word]) -> list[_Word]:
     merged: list[_Word] = []
     for word in words:
         if merged:
@@ -206,7 +280,22 @@ def tokenize(text: str) -> list[Token]:
                 merged[-1] = _Word(prev.text + word.text, prev.start, word.end, prev.sentence, prev.clause, False)
                 continue
         merged.append(word)
+    return merged
 
+
+def phrase_words(text: str) -> list[str]:
+    """The words of a phrase as written (prefixes joined), stopwords included."""
+    return [w.text for w in _merge_prefixes(_words(text))]
+
+
+def tokenize(text: str) -> list[Token]:
+    """Normalise text into content tokens: stems, negation cues and clause structure.
+
+    Stopwords are dropped, negation cues become ``not`` and mark the content words
+    after them in the same clause as negated, and joined prefixes are merged
+    ("semi supervised" -> "semisupervised").
+    """
+    merged = _merge_prefixes(_words(text))
     tokens: list[Token] = []
     clause_shift = 0
     scope = 0
@@ -226,7 +315,8 @@ def tokenize(text: str) -> list[Token]:
             following = merged[index + 1].text if index + 1 < len(merged) else ""
             if following in _NEGATION_BREAKERS:
                 continue
-            tokens.append(Token(NEGATION, word.start, word.end, word.sentence, clause, scope))
+            reach = _SHORT_REACH.get(word.text, NEGATION_REACH)
+            tokens.append(Token(NEGATION, word.start, word.end, word.sentence, clause, scope, reach=reach))
             continue
         if word.text in STOPWORDS:
             continue
@@ -241,7 +331,7 @@ def mark_negation(tokens: list[Token]) -> list[Token]:
     reach = 0
     for token in tokens:
         if token.term == NEGATION:
-            negating_scope, reach = token.scope, NEGATION_REACH
+            negating_scope, reach = token.scope, token.reach or NEGATION_REACH
             out.append(token)
             continue
         negated = token.scope == negating_scope and reach > 0
