@@ -1,0 +1,738 @@
+"""The practice loop shared by the Telegram bot and the console: ask, hint, answer, reveal, skip, stats.
+
+Every method opens one session and one transaction, is scoped by the user id the adapter
+passes in (the sender of the update: nobody can touch another user's rows), and returns a
+frozen dataclass; no ORM object leaves this module. Expected outcomes that are not errors
+(no open question, unknown topic, no hints left, …) are returned as their own result types
+for the adapter to ``match`` on; ``UnknownUserError`` means the adapter skipped ``touch_user``.
+
+Long answers: only the first ``MAX_ANSWER_CHARS`` characters are graded *and* stored, so the
+quotes in the stored attempt always point into the stored text; ``Feedback.truncated`` tells
+the adapter to say so. (A Telegram message is at most 4,096 characters, so this mostly
+bites in the console.)
+
+Skipping records no attempt and no score; the question is marked seen and put off for a
+day (``scheduling.SKIP_DELAY``), so it does not come straight back as "unseen".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from statistics import fmean
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.bank import Bank
+from bot.core.grading import HINT_COST, MIN_REACHABLE, Grade, Grader
+from bot.core.models import Question
+from bot.core.scheduling import (
+    ReviewState,
+    choose_next_question,
+    filter_pool,
+    schedule_after_grade,
+    schedule_after_skip,
+)
+from bot.storage import repository
+from bot.storage.models import Review, User
+
+logger = logging.getLogger(__name__)
+
+MAX_ANSWER_CHARS = 4000
+"""Answers are graded and stored up to this length."""
+DIFFICULTIES = (1, 2, 3)
+WEAKEST_TOPICS = 3
+_DAILY_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock: aware UTC."""
+    return datetime.now(UTC)
+
+
+# ---- results ---------------------------------------------------------------------------------
+
+
+class UnknownUserError(LookupError):
+    """The user has no row yet: the adapter must call ``touch_user`` first."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """Who is talking to the bot, as the adapter knows them."""
+
+    id: int
+    chat_id: int
+    first_name: str = ""
+    username: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserSettings:
+    """What a user practises and when the daily question comes."""
+
+    topics: tuple[str, ...]
+    """Topic ids; empty means every topic."""
+    difficulty: int | None
+    """Only this level (1-3); None means every level."""
+    timezone: str
+    daily_time: str | None
+    """Local "HH:MM" of the daily question; None means off."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserState:
+    """A user after ``touch_user``."""
+
+    id: int
+    chat_id: int
+    first_name: str
+    username: str | None
+    language: str | None
+    settings: UserSettings
+    created_at: datetime
+    last_seen_at: datetime
+    is_new: bool
+    """This call created the user (show the welcome)."""
+    open_question_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A question is now open for the user."""
+
+    question: Question
+    hints_total: int
+    is_repeat: bool
+    """The user has seen this question before."""
+    replaced: Question | None = None
+    """The question that was open before and got skipped to make room for this one."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenQuestion:
+    """The question the user is answering now."""
+
+    question: Question
+    asked_at: datetime
+    hints_used: int
+    hints_total: int
+    max_score_now: float
+    message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class HintGiven:
+    """The next hint, and what it costs."""
+
+    text: str
+    index: int
+    """1-based."""
+    total: int
+    max_score_now: float
+    """Best score still reachable after this hint."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoMoreHints:
+    """Every hint of the open question has been given."""
+
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoOpenQuestion:
+    """There is no open question (or, if ``stale``, the button belongs to a question no longer open)."""
+
+    stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A graded answer."""
+
+    question: Question
+    grade: Grade
+    attempt_id: int
+    hints_used: int
+    best_score_before: float | None
+    """Best earlier score on this question; None on the first attempt."""
+    attempts_on_question: int
+    """Attempts on this question including this one."""
+    truncated: bool = False
+    """Only the first ``MAX_ANSWER_CHARS`` characters were graded and kept."""
+
+
+@dataclass(frozen=True, slots=True)
+class Revealed:
+    """The user gave up: show the model answer."""
+
+    question: Question
+    hints_used: int
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """The open question was closed without an answer."""
+
+    question: Question
+
+
+@dataclass(frozen=True, slots=True)
+class NothingToRetry:
+    """No earlier question to re-ask (none yet, or it left the bank)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownTopic:
+    """A topic the bank does not have."""
+
+    topic: str
+    valid: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EmptyPool:
+    """No question matches the topics and difficulty."""
+
+    topics: tuple[str, ...]
+    difficulty: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidSetting:
+    """A setting value that cannot be used, and what would be accepted."""
+
+    name: str
+    value: str
+    expected: str
+
+
+@dataclass(frozen=True, slots=True)
+class TopicProgress:
+    """One topic's progress."""
+
+    topic: str
+    title: str
+    answered: int
+    average: float | None
+    """Average score of graded answers; None with none."""
+    questions_seen: int
+    questions_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """A user's progress. Give-ups are counted apart and left out of the averages and the streak."""
+
+    answered: int
+    given_up: int
+    average_score: float | None
+    streak_days: int
+    per_topic: tuple[TopicProgress, ...]
+    weakest_topics: tuple[TopicProgress, ...]
+
+
+# ---- pure helpers ------------------------------------------------------------------------------
+
+
+def reachable_score(hints_used: int) -> float:
+    """Best score reachable after this many hints (the grader's own rule)."""
+    return max(MIN_REACHABLE, 1.0 - HINT_COST * hints_used) if hints_used > 0 else 1.0
+
+
+def streak_days(days: Collection[date], today: date) -> int:
+    """Consecutive days with an answer, ending today or (if none yet today) yesterday."""
+    day = today if today in days else today - timedelta(days=1)
+    streak = 0
+    while day in days:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone by IANA name, UTC if unknown (a stale setting must not break stats)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name by its case-folded form (read once: it scans the zone database)."""
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def canonical_timezone(name: str) -> str | None:
+    """The IANA name matching ``name`` case-insensitively, or None."""
+    return _zone_names().get(name.strip().casefold())
+
+
+def parse_daily_time(value: str) -> str | None:
+    """Normalise "7:05" or "07:05" to "07:05"; None if it is not a time of day."""
+    match = _DAILY_TIME_RE.match(value.strip())
+    return f"{int(match[1]):02d}:{match[2]}" if match else None
+
+
+def _state(review: Review) -> ReviewState:
+    """The scheduler's view of a review row."""
+    return ReviewState(
+        question_id=review.question_id,
+        due_at=review.due_at,
+        last_seen_at=review.last_seen_at,
+        repetitions=review.repetitions,
+        interval_days=review.interval_days,
+        ease=review.ease,
+        last_score=review.last_score,
+        seen_count=review.seen_count,
+    )
+
+
+def _settings(user: User) -> UserSettings:
+    """The settings columns of a user row."""
+    return UserSettings(tuple(user.topics), user.difficulty, user.timezone, user.daily_time)
+
+
+def _close(user: User) -> None:
+    """Forget the open question; ``last_question_id`` stays for Retry."""
+    user.open_question_id = None
+    user.open_asked_at = None
+    user.open_message_id = None
+    user.hints_used = 0
+
+
+# ---- the service -------------------------------------------------------------------------------
+
+
+class Practice:
+    """The practice loop over a bank, a grader and a database."""
+
+    def __init__(
+        self,
+        bank: Bank,
+        grader: Grader,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock = utc_now,
+        *,
+        default_timezone: str = "UTC",
+        default_daily_time: str | None = None,
+    ) -> None:
+        self.bank = bank
+        self.grader = grader
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        timezone = canonical_timezone(default_timezone)
+        if timezone is None:
+            raise ValueError(f"unknown default time zone {default_timezone!r}")
+        self._default_timezone = timezone
+        self._default_daily_time = parse_daily_time(default_daily_time) if default_daily_time else None
+        if default_daily_time and self._default_daily_time is None:
+            raise ValueError(f"default daily time {default_daily_time!r} is not HH:MM")
+
+    # ---- users and settings --------------------------------------------------------------
+
+    async def touch_user(self, user: UserInfo) -> UserState:
+        """Create the user or refresh their profile and last-seen time."""
+        async with self._transaction() as session:
+            row, created = await repository.upsert_user(
+                session=session,
+                user_id=user.id,
+                chat_id=user.chat_id,
+                first_name=user.first_name,
+                username=user.username,
+                language=user.language,
+                now=self._now(),
+                timezone=self._default_timezone,
+                daily_time=self._default_daily_time,
+            )
+            if created:
+                logger.info("New user %d", user.id)
+            return UserState(
+                id=row.id,
+                chat_id=row.chat_id,
+                first_name=row.first_name,
+                username=row.username,
+                language=row.language,
+                settings=_settings(row),
+                created_at=row.created_at,
+                last_seen_at=row.last_seen_at,
+                is_new=created,
+                open_question_id=row.open_question_id if self._open_of(row) else None,
+            )
+
+    async def settings(self, user_id: int) -> UserSettings:
+        """The user's settings."""
+        async with self._transaction() as session:
+            return _settings(await self._user(session, user_id))
+
+    async def set_topics(self, user_id: int, topics: Iterable[str]) -> UserSettings | UnknownTopic:
+        """Practise only these topics (none: all); stored in bank order without duplicates."""
+        wanted = {self._topic_id(t) for t in topics}
+        unknown = sorted(t for t in wanted if t not in self.bank.topics)
+        if unknown:
+            return UnknownTopic(unknown[0], tuple(self.bank.topics))
+        async with self._transaction() as session:
+            user = await self._user(session, user_id)
+            user.topics = [t for t in self.bank.topics if t in wanted]
+            return _settings(user)
+
+    async def set_difficulty(self, user_id: int, level: int | None) -> UserSettings | InvalidSetting:
+        """Practise only one level (1-3), or every level with None."""
+        if level is not None and level not in DIFFICULTIES:
+            return InvalidSetting("difficulty", str(level), "1, 2, 3 or none")
+        async with self._transaction() as session:
+            user = await self._user(session, user_id)
+            user.difficulty = level
+            return _settings(user)
+
+    async def set_timezone(self, user_id: int, name: str) -> UserSettings | InvalidSetting:
+        """Set the IANA time zone used for streaks and the daily question."""
+        canonical = canonical_timezone(name)
+        if canonical is None:
+            return InvalidSetting("timezone", name, "an IANA time zone such as Europe/Berlin")
+        async with self._transaction() as session:
+            user = await self._user(session, user_id)
+            user.timezone = canonical
+            return _settings(user)
+
+    async def set_daily_time(self, user_id: int, value: str | None) -> UserSettings | InvalidSetting:
+        """Set the local "HH:MM" of the daily question, or None to turn it off."""
+        normalised = parse_daily_time(value) if value is not None else None
+        if value is not None and normalised is None:
+            return InvalidSetting("daily_time", value, "a time such as 09:30")
+        async with self._transaction() as session:
+            user = await self._user(session, user_id)
+            user.daily_time = normalised
+            return _settings(user)
+
+    async def mark_pushed(self, user_id: int) -> None:
+        """Remember that the daily question reached the user now."""
+        async with self._transaction() as session:
+            user = await repository.get_user(session=session, user_id=user_id, for_update=True)
+            if user is not None:
+                user.last_push_at = self._now()
+
+    async def mark_blocked(self, user_id: int) -> None:
+        """Remember that the user blocked the bot (no more pushes until they write again)."""
+        async with self._transaction() as session:
+            user = await repository.get_user(session=session, user_id=user_id, for_update=True)
+            if user is not None:
+                user.blocked_at = self._now()
+
+    async def delete_user(self, user_id: int) -> int:
+        """Delete every row of the user; returns how many rows went."""
+        async with self._transaction() as session:
+            removed = await repository.delete_user_data(session=session, user_id=user_id)
+        logger.info("Deleted user %d (%d rows)", user_id, removed)
+        return removed
+
+    # ---- the loop --------------------------------------------------------------------------
+
+    async def ask(self, user_id: int, topic: str | None = None) -> Asked | UnknownTopic | EmptyPool:
+        """Open the next question, from ``topic`` or else the user's topics, at their difficulty.
+
+        A question still open is skipped first (``Asked.replaced``).
+        """
+        chosen = self._topic_id(topic) if topic is not None else None
+        if chosen is not None and chosen not in self.bank.topics:
+            return UnknownTopic(topic or "", tuple(self.bank.topics))
+        now = self._now()
+        async with self._transaction() as session:
+            user = await self._user(session, user_id)
+            topics = (chosen,) if chosen else tuple(t for t in user.topics if t in self.bank.topics)
+            pool = filter_pool(self.bank.questions, topics=topics, difficulty=user.difficulty)
+            if not pool:
+                return EmptyPool(topics, user.difficulty)
+            replaced = await self._skip_open(session, user, now)
+            reviews = {
+                r.question_id: _state(r) for r in await repository.list_reviews(session=session, user_id=user_id)
+            }
+            question = choose_next_question(
+                pool, reviews, last_question_id=user.last_question_id, now=now, seed=user_id
+            )
+            assert question is not None, "the pool is not empty"
+            self._open(user, question, now)
+            return Asked(question, len(question.hints), is_repeat=question.id in reviews, replaced=replaced)
+
+    async def retry(self, user_id: int, question_id: str | None = None) -> Asked | NothingToRetry:
+        """Re-open the last question (or ``question_id``) for a fresh attempt.
+
+        If that question is already open it stays as it is: retrying must not refund hints.
+        """
+        now = self._now()
+        async with self._transaction() as session:
+            user = await self._user(session, user_id)
+            target = question_id or user.last_question_id
+            question = self.bank.get(target) if target else None
+            if question is None:
+                return NothingToRetry()
+            seen = await repository.get_review(session=session, user_id=user_id, question_id=question.id)
+            is_repeat = seen is not None
+            open_now = self._open_of(user)
+            if open_now is not None and open_now.id == question.id:
+                return Asked(question, len(question.hints), is_repeat=is_repeat)
+            replaced = await self._skip_open(session, user, now)
+            self._open(user, question, now)
+            return Asked(question, len(question.hints), is_repeat=is_repeat, replaced=replaced)
+
+    async def open_question(self, user_id: int) -> OpenQuestion | None:
+        """The question the user is answering, if any."""
+        async with self._transaction() as session:
+            user = await repository.get_user(session=session, user_id=user_id)
+            question = self._open_of(user) if user else None
+            if user is None or question is None or user.open_asked_at is None:
+                return None
+            return OpenQuestion(
+                question=question,
+                asked_at=user.open_asked_at,
+                hints_used=user.hints_used,
+                hints_total=len(question.hints),
+                max_score_now=reachable_score(user.hints_used),
+                message_id=user.open_message_id,
+            )
+
+    async def set_open_message(self, user_id: int, question_id: str, message_id: int) -> bool:
+        """Remember the chat message that asked the open question; False if it is no longer open."""
+        async with self._transaction() as session:
+            user = await repository.get_user(session=session, user_id=user_id, for_update=True)
+            if user is None or user.open_question_id != question_id:
+                return False
+            user.open_message_id = message_id
+            return True
+
+    async def hint(self, user_id: int, question_id: str | None = None) -> HintGiven | NoOpenQuestion | NoMoreHints:
+        """Give the next hint of the open question; each one lowers the reachable score.
+
+        ``question_id`` (from a button) must match the open question, else the result is stale.
+        """
+        async with self._transaction() as session:
+            found = await self._locked_open(session, user_id, question_id)
+            if isinstance(found, NoOpenQuestion):
+                return found
+            user, question = found
+            total = len(question.hints)
+            if user.hints_used >= total:
+                return NoMoreHints(total)
+            user.hints_used += 1
+            return HintGiven(
+                question.hints[user.hints_used - 1], user.hints_used, total, reachable_score(user.hints_used)
+            )
+
+    async def answer(self, user_id: int, text: str) -> Feedback | NoOpenQuestion:
+        """Grade an answer to the open question, record it, reschedule the question and close it."""
+        graded_text = text[:MAX_ANSWER_CHARS]
+        now = self._now()
+        async with self._transaction() as session:
+            found = await self._locked_open(session, user_id, None)
+            if isinstance(found, NoOpenQuestion):
+                return found
+            user, question = found
+            hints_used = user.hints_used
+            grade = self.grader.grade(question, graded_text, hints_used=hints_used)
+            earlier, best_before = await repository.question_history(
+                session=session, user_id=user_id, question_id=question.id
+            )
+            attempt = await repository.record_attempt(
+                session=session,
+                user_id=user_id,
+                question_id=question.id,
+                topic=question.topic,
+                answer_text=graded_text,
+                score=grade.score,
+                coverage=grade.coverage,
+                max_score=grade.max_score,
+                verdict=grade.verdict.value,
+                covered=[{"name": c.name, "weight": c.weight, "quote": c.quote} for c in grade.covered],
+                missed=list(grade.missed),
+                contradicted=[{"name": c.name, "weight": c.weight, "quote": c.quote} for c in grade.contradicted],
+                hints_used=hints_used,
+                gave_up=False,
+                now=now,
+            )
+            await self._reschedule(session, user_id, question.id, grade.score, now)
+            _close(user)
+            return Feedback(
+                question=question,
+                grade=grade,
+                attempt_id=attempt.id,
+                hints_used=hints_used,
+                best_score_before=best_before,
+                attempts_on_question=earlier + 1,
+                truncated=len(text) > MAX_ANSWER_CHARS,
+            )
+
+    async def reveal(self, user_id: int, question_id: str | None = None) -> Revealed | NoOpenQuestion:
+        """Give up on the open question: a zero-score attempt, a failed review, and the model answer."""
+        now = self._now()
+        async with self._transaction() as session:
+            found = await self._locked_open(session, user_id, question_id)
+            if isinstance(found, NoOpenQuestion):
+                return found
+            user, question = found
+            hints_used = user.hints_used
+            await repository.record_attempt(
+                session=session,
+                user_id=user_id,
+                question_id=question.id,
+                topic=question.topic,
+                answer_text="",
+                score=0.0,
+                coverage=0.0,
+                max_score=reachable_score(hints_used),
+                verdict=None,
+                covered=[],
+                missed=[c.name for c in question.concepts],
+                contradicted=[],
+                hints_used=hints_used,
+                gave_up=True,
+                now=now,
+            )
+            await self._reschedule(session, user_id, question.id, 0.0, now)
+            _close(user)
+            return Revealed(question, hints_used)
+
+    async def skip(self, user_id: int, question_id: str | None = None) -> Skipped | NoOpenQuestion:
+        """Close the open question without a score; it is put off for a day."""
+        async with self._transaction() as session:
+            found = await self._locked_open(session, user_id, question_id)
+            if isinstance(found, NoOpenQuestion):
+                return found
+            user, question = found
+            await self._skip_open(session, user, self._now())
+            return Skipped(question)
+
+    # ---- progress --------------------------------------------------------------------------
+
+    async def stats(self, user_id: int) -> Stats:
+        """Answers, average, streak in the user's time zone, and progress per topic."""
+        async with self._transaction() as session:
+            user = await repository.get_user(session=session, user_id=user_id)
+            attempts = await repository.list_attempts(session=session, user_id=user_id)
+            reviews = await repository.list_reviews(session=session, user_id=user_id)
+        tz = zone(user.timezone if user else "UTC")
+        graded = [a for a in attempts if not a.gave_up]
+        days = {a.created_at.astimezone(tz).date() for a in graded}
+        seen = {r.question_id for r in reviews}
+        per_topic = tuple(self._topic_progress(topic, title, graded, seen) for topic, title in self.bank.topics.items())
+        ranked = sorted((t for t in per_topic if t.average is not None), key=lambda t: (t.average or 0.0, t.topic))
+        return Stats(
+            answered=len(graded),
+            given_up=len(attempts) - len(graded),
+            average_score=fmean(a.score for a in graded) if graded else None,
+            streak_days=streak_days(days, self._now().astimezone(tz).date()),
+            per_topic=per_topic,
+            weakest_topics=tuple(ranked[:WEAKEST_TOPICS]),
+        )
+
+    def _topic_progress(
+        self, topic: str, title: str, graded: Sequence[repository.AttemptRow], seen: Collection[str]
+    ) -> TopicProgress:
+        """One topic's line in the stats."""
+        scores = [a.score for a in graded if a.topic == topic]
+        questions = self.bank.in_topic(topic)
+        return TopicProgress(
+            topic=topic,
+            title=title,
+            answered=len(scores),
+            average=fmean(scores) if scores else None,
+            questions_seen=sum(q.id in seen for q in questions),
+            questions_total=len(questions),
+        )
+
+    # ---- internals -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """One session and one transaction: committed on success, rolled back on error."""
+        async with self._sessionmaker() as session, session.begin():
+            yield session
+
+    def _now(self) -> datetime:
+        """The injected clock's time, checked to be aware and given in UTC."""
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the clock must return aware datetimes")
+        return now.astimezone(UTC)
+
+    def _topic_id(self, topic: str) -> str:
+        """Topic ids are lowercase with dashes; accept "Deep_Learning" for "deep-learning"."""
+        return topic.strip().casefold().replace("_", "-").replace(" ", "-")
+
+    async def _user(self, session: AsyncSession, user_id: int) -> User:
+        """The user's row, locked for this transaction."""
+        user = await repository.get_user(session=session, user_id=user_id, for_update=True)
+        if user is None:
+            raise UnknownUserError(f"no user {user_id}: call touch_user first")
+        return user
+
+    def _open_of(self, user: User) -> Question | None:
+        """The user's open question, if it is still in the bank."""
+        return self.bank.get(user.open_question_id) if user.open_question_id else None
+
+    async def _locked_open(
+        self, session: AsyncSession, user_id: int, question_id: str | None
+    ) -> tuple[User, Question] | NoOpenQuestion:
+        """The locked user and their open question, or why there is none."""
+        user = await repository.get_user(session=session, user_id=user_id, for_update=True)
+        question = self._open_of(user) if user else None
+        if user is None or question is None:
+            return NoOpenQuestion(stale=question_id is not None)
+        if question_id is not None and question_id != question.id:
+            return NoOpenQuestion(stale=True)
+        return user, question
+
+    def _open(self, user: User, question: Question, now: datetime) -> None:
+        """Make ``question`` the user's open question, with no hints used yet."""
+        user.open_question_id = question.id
+        user.open_asked_at = now
+        user.open_message_id = None
+        user.hints_used = 0
+        user.last_question_id = question.id
+
+    async def _skip_open(self, session: AsyncSession, user: User, now: datetime) -> Question | None:
+        """Close the open question as skipped (if there is one) and return it."""
+        question = self._open_of(user)
+        _close(user)
+        if question is not None:
+            await self._save_review(session, user.id, question.id, lambda s: schedule_after_skip(s, question.id, now))
+        return question
+
+    async def _reschedule(
+        self, session: AsyncSession, user_id: int, question_id: str, score: float, now: datetime
+    ) -> None:
+        """Move the question on the SM-2 schedule after an attempt scored ``score``."""
+        await self._save_review(
+            session, user_id, question_id, lambda s: schedule_after_grade(s, question_id, score, now)
+        )
+
+    async def _save_review(
+        self,
+        session: AsyncSession,
+        user_id: int,
+        question_id: str,
+        update: Callable[[ReviewState | None], ReviewState],
+    ) -> None:
+        """Apply ``update`` to the user's review row of the question, creating the row if needed."""
+        row = await repository.get_review(session=session, user_id=user_id, question_id=question_id)
+        state = update(_state(row) if row else None)
+        if row is None:
+            row = Review(user_id=user_id, question_id=question_id)
+            session.add(row)
+        row.repetitions = state.repetitions
+        row.interval_days = state.interval_days
+        row.ease = state.ease
+        row.due_at = state.due_at
+        row.last_score = state.last_score
+        row.seen_count = state.seen_count
+        row.last_seen_at = state.last_seen_at

@@ -1,0 +1,1 @@
+"""Persistence: the typed ORM schema, engines and migrations, and small repository functions."""

@@ -1,0 +1,128 @@
+"""Engines, sessions and migrations: SQLite (aiosqlite) by default, PostgreSQL (asyncpg) by URL.
+
+Alembic is configured in code (no ``alembic.ini``), so ``migrate`` works from any directory.
+New revision, from the repository root::
+
+    python -c "from bot.storage.db import new_revision; new_revision('sqlite:///dev.db', 'what changed')"
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_S = 30.0
+"""How long a SQLite writer waits for the lock before giving up."""
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+
+
+def async_url(url: str | URL) -> URL:
+    """The URL with its async driver: ``sqlite://`` → aiosqlite, ``postgres(ql)://`` → asyncpg."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use sqlite:// or postgresql://")
+    parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
+    if parsed.get_backend_name() == "postgresql" and "sslmode" in parsed.query:
+        # Hosted DATABASE_URLs say ?sslmode=require, a libpq option asyncpg calls "ssl".
+        query = dict(parsed.query)
+        query["ssl"] = query.pop("sslmode")
+        parsed = parsed.set(query=query)
+    return parsed
+
+
+def _is_sqlite_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or "mode=memory" in str(url.database)
+
+
+def create_engine_from_url(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine for the URL, with SQLite made safe for a concurrent bot."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(parsed, pool_pre_ping=True, **kwargs)
+    if not _is_sqlite_memory(parsed) and parsed.database:
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})}
+    engine = create_async_engine(parsed, connect_args=connect_args, **kwargs)
+    _configure_sqlite(engine, wal=not _is_sqlite_memory(parsed))
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
+    """Foreign keys on, WAL, and ``BEGIN IMMEDIATE`` transactions.
+
+    pysqlite's own transaction handling starts a transaction only at the first write, so
+    two requests that both read and then write would fail with "database is locked" instead
+    of waiting; taking the write lock at BEGIN makes every transaction wait its turn.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL, and much faster
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay readable after commit (results are built from them)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str | URL | None = None) -> Config:
+    """Alembic configured in code: our migrations folder, and the URL if given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if url is not None:
+        rendered = async_url(url).render_as_string(hide_password=False)
+        config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    return config
+
+
+async def migrate(url: str | URL) -> None:
+    """Bring the database at ``url`` to the latest schema (Alembic ``upgrade head``)."""
+    engine = create_engine_from_url(url)
+    try:
+        await migrate_engine(engine)
+    finally:
+        await engine.dispose()
+
+
+async def migrate_engine(engine: AsyncEngine) -> None:
+    """Run ``upgrade head`` on an existing engine, in one transaction."""
+    logger.info("Migrating the database %s", engine.url.render_as_string(hide_password=True))
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config()
+    # env.py uses this connection instead of opening its own (Alembic's "connection sharing").
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def new_revision(url: str | URL, message: str) -> None:
+    """Autogenerate the next numbered migration from the models and the database at ``url`` (dev tool)."""
+    numbers = [int(p.name[:4]) for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    command.revision(
+        alembic_config(url), message=message, autogenerate=True, rev_id=f"{max(numbers, default=0) + 1:04d}"
+    )

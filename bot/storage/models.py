@@ -1,0 +1,164 @@
+"""The database schema as typed SQLAlchemy models: users, their attempts and their review schedule.
+
+Every table other than ``users`` is keyed by the Telegram user id with ``ON DELETE CASCADE``,
+so deleting a user removes all of their rows. Times are timezone-aware UTC in Python and
+stored portably by :class:`UTCDateTime`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    false,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Deterministic constraint names: Alembic can then drop or alter them by name on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+QUESTION_ID_LENGTH = 64
+TOPIC_LENGTH = 64
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so the value is stored as
+    UTC wall time and the zone is put back on the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes (their zone is a guess) and normalise to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC datetime whatever the driver gave back."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention and the portable UTC datetime type."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class User(Base):
+    """A Telegram user, their settings and the question they are answering now."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("difficulty BETWEEN 1 AND 3", name="difficulty_range"),
+        CheckConstraint("hints_used >= 0", name="hints_used_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    """The Telegram user id: every query is scoped by it."""
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(String(256), default="")
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Topic ids to practise; empty means every topic."""
+    difficulty: Mapped[int | None] = mapped_column(SmallInteger)
+    """Only questions of this level (1-3); None means every level."""
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    daily_time: Mapped[str | None] = mapped_column(String(5))
+    """Local "HH:MM" of the daily question; None means no daily push."""
+    last_push_at: Mapped[datetime | None]
+    """When the daily push last reached this user (so a restart does not push twice)."""
+    blocked_at: Mapped[datetime | None]
+    """When Telegram said the user blocked the bot (403); cleared when they write again."""
+
+    open_question_id: Mapped[str | None] = mapped_column(String(QUESTION_ID_LENGTH))
+    open_asked_at: Mapped[datetime | None]
+    hints_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    open_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The chat message that asked the open question, so the adapter can refer to it."""
+    last_question_id: Mapped[str | None] = mapped_column(String(QUESTION_ID_LENGTH))
+    """The question asked most recently: never asked twice in a row, and what "Retry" re-opens."""
+
+
+class Attempt(Base):
+    """One graded answer, or a give-up (model answer revealed)."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_user_id_question_id", "user_id", "question_id"),
+        Index("ix_attempts_user_id_created_at", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(QUESTION_ID_LENGTH))
+    topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))
+    """Copied from the bank so stats survive a question being removed from it."""
+    answer_text: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    coverage: Mapped[float] = mapped_column(Float)
+    """Covered concept weight over the total, before penalties."""
+    max_score: Mapped[float] = mapped_column(Float)
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    """The grader's verdict; None for a give-up."""
+    covered: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """``[{"name", "weight", "quote"}]``: the concepts hit and the user's words that hit them."""
+    missed: Mapped[list[str]] = mapped_column(JSON)
+    contradicted: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    hints_used: Mapped[int] = mapped_column(Integer)
+    gave_up: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime]
+
+
+class Review(Base):
+    """The spaced-repetition state of one question for one user (SM-2, see ``bot.core.scheduling``)."""
+
+    __tablename__ = "reviews"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(QUESTION_ID_LENGTH), primary_key=True)
+    repetitions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    interval_days: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    ease: Mapped[float] = mapped_column(Float, default=2.5, server_default="2.5")
+    due_at: Mapped[datetime]
+    last_score: Mapped[float | None] = mapped_column(Float)
+    """Score of the latest graded attempt; None if the question was only ever skipped."""
+    seen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_seen_at: Mapped[datetime]

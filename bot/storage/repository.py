@@ -1,0 +1,184 @@
+"""Small database functions: keyword-only arguments, the session passed in, never a commit.
+
+The caller owns the unit of work (``async with session.begin():``). Every function is
+scoped by ``user_id``: none can read or change another user's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Attempt, Review, User
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    """The columns stats need from one attempt."""
+
+    question_id: str
+    topic: str
+    score: float
+    gave_up: bool
+    created_at: datetime
+
+
+async def get_user(*, session: AsyncSession, user_id: int, for_update: bool = False) -> User | None:
+    """The user, or None. ``for_update`` locks the row until commit (PostgreSQL; SQLite locks at BEGIN)."""
+    stmt = select(User).where(User.id == user_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def upsert_user(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    chat_id: int,
+    first_name: str,
+    username: str | None,
+    language: str | None,
+    now: datetime,
+    timezone: str = "UTC",
+    daily_time: str | None = None,
+) -> tuple[User, bool]:
+    """Create the user or refresh their profile; returns the locked row and whether it is new.
+
+    ``timezone`` and ``daily_time`` are a new user's defaults; an existing user keeps theirs.
+    ``INSERT … ON CONFLICT DO NOTHING`` first, so two first messages arriving together
+    cannot both try to create the user.
+    """
+    values: dict[str, Any] = {
+        "id": user_id,
+        "chat_id": chat_id,
+        "first_name": first_name,
+        "username": username,
+        "language": language,
+        "created_at": now,
+        "last_seen_at": now,
+        "topics": [],
+        "timezone": timezone,
+        "daily_time": daily_time,
+        "hints_used": 0,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = await session.execute(insert(User).values(values).on_conflict_do_nothing(index_elements=[User.id]))
+    created = _rowcount(result) == 1
+    user = await get_user(session=session, user_id=user_id, for_update=True)
+    assert user is not None, "the row was just inserted or already existed"
+    if not created:
+        user.chat_id, user.first_name, user.username, user.language = chat_id, first_name, username, language
+        user.last_seen_at = now
+        user.blocked_at = None  # they wrote to us, so they have not blocked the bot
+    return user, created
+
+
+async def record_attempt(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    question_id: str,
+    topic: str,
+    answer_text: str,
+    score: float,
+    coverage: float,
+    max_score: float,
+    verdict: str | None,
+    covered: list[dict[str, Any]],
+    missed: list[str],
+    contradicted: list[dict[str, Any]],
+    hints_used: int,
+    gave_up: bool,
+    now: datetime,
+) -> Attempt:
+    """Add one attempt and flush it, so its id is known."""
+    attempt = Attempt(
+        user_id=user_id,
+        question_id=question_id,
+        topic=topic,
+        answer_text=answer_text,
+        score=score,
+        coverage=coverage,
+        max_score=max_score,
+        verdict=verdict,
+        covered=covered,
+        missed=missed,
+        contradicted=contradicted,
+        hints_used=hints_used,
+        gave_up=gave_up,
+        created_at=now,
+    )
+    session.add(attempt)
+    await session.flush()
+    return attempt
+
+
+async def question_history(*, session: AsyncSession, user_id: int, question_id: str) -> tuple[int, float | None]:
+    """How many attempts the user made on a question, and their best score (None if none)."""
+    stmt = select(func.count(Attempt.id), func.max(Attempt.score)).where(
+        Attempt.user_id == user_id, Attempt.question_id == question_id
+    )
+    count, best = (await session.execute(stmt)).one()
+    return int(count), None if best is None else float(best)
+
+
+async def list_attempts(*, session: AsyncSession, user_id: int) -> list[AttemptRow]:
+    """Every attempt of the user, oldest first, without the answer texts."""
+    stmt = (
+        select(Attempt.question_id, Attempt.topic, Attempt.score, Attempt.gave_up, Attempt.created_at)
+        .where(Attempt.user_id == user_id)
+        .order_by(Attempt.created_at, Attempt.id)
+    )
+    return [AttemptRow(*row) for row in (await session.execute(stmt)).all()]
+
+
+async def get_attempt(*, session: AsyncSession, user_id: int, attempt_id: int) -> Attempt | None:
+    """One of the user's attempts by id; another user's attempt is None."""
+    stmt = select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_review(*, session: AsyncSession, user_id: int, question_id: str) -> Review | None:
+    """The user's review state for a question, or None if never seen."""
+    return await session.get(Review, (user_id, question_id))
+
+
+async def list_reviews(*, session: AsyncSession, user_id: int) -> Sequence[Review]:
+    """Every review state of the user."""
+    return (await session.execute(select(Review).where(Review.user_id == user_id))).scalars().all()
+
+
+async def list_users_with_daily_time(*, session: AsyncSession) -> Sequence[User]:
+    """Users who asked for a daily question and have not blocked the bot (for the daily push)."""
+    stmt = select(User).where(User.daily_time.is_not(None), User.blocked_at.is_(None)).order_by(User.id)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def delete_user_data(*, session: AsyncSession, user_id: int) -> int:
+    """Delete every row of the user; returns how many rows went.
+
+    Children are deleted explicitly rather than left to ``ON DELETE CASCADE``, so the count is
+    right and nothing survives on a SQLite connection opened without foreign keys.
+    """
+    statements = (
+        delete(Attempt).where(Attempt.user_id == user_id),
+        delete(Review).where(Review.user_id == user_id),
+        delete(User).where(User.id == user_id),
+    )
+    removed = 0
+    for stmt in statements:
+        removed += _rowcount(await session.execute(stmt))
+    return removed
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows a DML statement touched (``execute`` is typed as returning a plain ``Result``)."""
+    return cast(CursorResult[Any], result).rowcount
