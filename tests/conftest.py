@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# PTB 22 warns about its deprecated int retry_after each time it builds RetryAfter unless
+# opted into timedelta values; under filterwarnings=error that warning would replace the
+# RetryAfter the tests inject.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bot.core.glossary import Glossary
 from bot.core.grading import Grader
