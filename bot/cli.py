@@ -1,4 +1,4 @@
-"""The command line: ``python -m bot [bank check|bank export|grade]``.
+"""The command line: ``python -m bot [console|bank check|bank export|grade]``; no command runs the bot.
 
 Thin on purpose: it parses arguments, calls the core and prints. Exit status 0 on
 success, 1 when a check finds problems, 2 on a usage or configuration error.
@@ -7,13 +7,17 @@ success, 1 when a check finds problems, 2 on a usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import IO
 
 from bot.core.bank import Bank, BankError, check_bank, load_bank
 from bot.core.batch import grade_lines
+
+DATABASE_URL_ENV = "DATABASE_URL"
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -26,6 +30,13 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", help="topic files or folders (default: the bundled bank/)")
     export = bank_commands.add_parser("export", help="print the whole bank as one JSON array")
     export.add_argument("paths", nargs="*", help="topic files or folders (default: the bundled bank/)")
+
+    console = commands.add_parser("console", help="practise in the terminal (no Telegram token needed)")
+    console.add_argument(
+        "--database-url", default=None, help=f"where progress is kept (default: ${DATABASE_URL_ENV} or a SQLite file)"
+    )
+    console.add_argument("--user-id", type=int, default=0, help="the local user's id (default: 0)")
+    console.add_argument("--bank", nargs="*", default=[], metavar="PATH", help="bank files or folders")
 
     grade = commands.add_parser("grade", help="grade JSON Lines from stdin, one JSON line out per line in")
     grade.add_argument("--bank", nargs="*", default=[], metavar="PATH", help="bank files or folders")
@@ -42,8 +53,29 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[str] | None = None, std
         return _bank_export(args.paths, out)
     if args.command == "grade":
         return _grade(args.bank, stdin or sys.stdin, out)
+    if args.command == "console":
+        return _console(args, stdin or sys.stdin, out)
+    if args.command is None:
+        return _run_bot()
     _build_parser().print_help(sys.stderr)
     return 2
+
+
+def _run_bot() -> int:
+    """Run the Telegram bot (imported here: the other commands must work without telegram)."""
+    from bot.config import load_settings_or_exit  # noqa: PLC0415 (keeps the other commands light)
+    from bot.telegram_app.app import run  # noqa: PLC0415
+
+    run(load_settings_or_exit())
+    return 0
+
+
+def _console(args: argparse.Namespace, stdin: IO[str], out: IO[str]) -> int:
+    from bot.config import DEFAULT_DATABASE_URL  # noqa: PLC0415
+    from bot.console import run_console  # noqa: PLC0415
+
+    url = args.database_url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+    return asyncio.run(run_console(url, user_id=args.user_id, bank_paths=tuple(args.bank), stdin=stdin, stdout=out))
 
 
 def _bank_check(paths: Sequence[str], out: IO[str]) -> int:

@@ -1,0 +1,177 @@
+"""Settings from the environment and ``.env``, and keeping the bot token out of every log line.
+
+``Settings`` is read once at start-up. The token is a ``SecretStr``: its ``repr`` and ``str``
+are masked, so printing the settings (or a traceback that shows them) never leaks it.
+``load_settings_or_exit`` turns a missing or malformed token into one line on stderr and
+exit status 2, without echoing what was given.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+"""The shape of a token from @BotFather: the bot id, a colon, then a long secret."""
+_TOKEN_ANYWHERE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+_DAILY_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+REDACTED = "[REDACTED-TOKEN]"
+DEFAULT_DATABASE_URL = "sqlite:///ml_interview_bot.sqlite3"
+"""A SQLite file in the working directory."""
+CONFIG_ERROR_STATUS = 2
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment (see ``.env.example``)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # ``WEBHOOK_URL=`` in a copied .env.example means "not set"
+        extra="ignore",
+    )
+
+    telegram_bot_token: SecretStr
+    database_url: str = DEFAULT_DATABASE_URL
+    default_timezone: str = "UTC"
+    default_daily_time: str = "09:00"
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    log_level: str = "INFO"
+    telegram_api_base_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 (a webhook server must listen beyond loopback)
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    bank_path: Path | None = None
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        # The message must not contain the value: pydantic would otherwise print it back.
+        if not TOKEN_PATTERN.fullmatch(value.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token from @BotFather (digits, a colon, then the secret)")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # Without a secret anyone who finds the URL could post fake updates.
+        secret = value.get_secret_value().strip() if value else ""
+        if info.data.get("webhook_url") and not secret:
+            raise ValueError("is required when WEBHOOK_URL is set (Telegram sends it with every update)")
+        if secret and not _WEBHOOK_SECRET.fullmatch(secret):
+            raise ValueError("must be 1-256 characters: letters, digits, _ and -")
+        return SecretStr(secret) if secret else None
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("default_daily_time")
+    @classmethod
+    def _daily_time(cls, value: str) -> str:
+        match = _DAILY_TIME.fullmatch(value.strip())
+        if not match:
+            raise ValueError("must be HH:MM, e.g. 09:00")
+        return f"{int(match[1]):02d}:{match[2]}"
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in _LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return level
+
+    @field_validator("telegram_api_base_url", "webhook_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
+
+    @property
+    def token(self) -> str:
+        """The bot token in clear (only for the Telegram client)."""
+        return self.telegram_bot_token.get_secret_value()
+
+
+def _describe(error: ValidationError) -> str:
+    """One line naming each bad setting by its environment variable, never quoting values."""
+    parts = []
+    for item in error.errors(include_input=False, include_url=False):
+        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+        reason = "is required" if item["type"] == "missing" else str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{name} {reason}")
+    return "; ".join(parts)
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Read the settings; raises ``ValidationError`` (whose text never contains the token)."""
+    return Settings(_env_file=env_file)  # type: ignore[call-arg]
+
+
+def load_settings_or_exit(env_file: str | Path | None = ".env") -> Settings:
+    """The settings, or one clear line on stderr and exit status 2."""
+    try:
+        return load_settings(env_file)
+    except ValidationError as exc:
+        _exit(f"configuration error: {_describe(exc)} (see .env.example)")
+
+
+def _exit(line: str) -> NoReturn:
+    print(line, file=sys.stderr)
+    raise SystemExit(CONFIG_ERROR_STATUS)
+
+
+# ---- logging ------------------------------------------------------------------------------
+
+
+class RedactTokenFilter(logging.Filter):
+    """Replace the bot token (and anything shaped like one) in every record with a marker.
+
+    httpx logs each request URL, and Bot API URLs contain the token, so this filter sits on
+    the handlers: it sees records from every logger, including exception text.
+    """
+
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__()
+        self._token = token
+
+    def redact(self, text: str) -> str:
+        """The text with the token masked."""
+        if self._token:
+            text = text.replace(self._token, REDACTED)
+        return _TOKEN_ANYWHERE.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the message now, masked, so formatters never see the token."""
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def configure_logging(settings: Settings, stream: Any = None) -> None:
+    """Log to stderr at the configured level, token redacted, httpx's per-request lines off."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactTokenFilter(settings.token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
