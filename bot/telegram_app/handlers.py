@@ -1,0 +1,458 @@
+"""Telegram handlers: parse the update, call ``Practice``, render with ``bot.texts``, reply.
+
+Every handler acts for ``update.effective_user`` (the sender, or the person who pressed a
+button): callback data only ever names a question, never a user, so forged data cannot reach
+anybody else's rows. Wiring and order live in ``app.py``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import cast
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.core.practice import (
+    Asked,
+    EmptyPool,
+    Feedback,
+    HintGiven,
+    InvalidSetting,
+    NoMoreHints,
+    NoOpenQuestion,
+    NothingToRetry,
+    Practice,
+    Revealed,
+    Skipped,
+    UnknownTopic,
+    UserInfo,
+)
+
+logger = logging.getLogger(__name__)
+
+PRACTICE_KEY = "practice"
+"""``application.bot_data`` key of the ``Practice`` service (set by the composition root)."""
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def _practice(context: Context) -> Practice:
+    return cast(Practice, context.bot_data[PRACTICE_KEY])
+
+
+def _info(update: Update) -> UserInfo:
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None, "handlers are registered for user updates only"
+    assert chat is not None
+    return UserInfo(user.id, chat.id, user.first_name or "", user.username, user.language_code)
+
+
+async def _touch(update: Update, context: Context) -> tuple[Practice, int]:
+    """Create or refresh the acting user; returns the service and their id."""
+    practice = _practice(context)
+    state = await practice.touch_user(_info(update))
+    return practice, state.id
+
+
+async def _send(update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+    """Send an HTML message to the chat of the update (works for messages and button presses)."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+_PLAIN_FALLBACK_ERRORS = ("message is too long", "can't parse entities")
+"""Telegram's 400 descriptions after which a feedback message is worth resending as plain text."""
+
+
+async def _send_rich(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Send feedback-like HTML (with the user's words and the bank's text in it); if Telegram
+    rejects its markup or length, send it again as plain text so the user still gets it."""
+    try:
+        return await _send(update, context, text, markup)
+    except BadRequest as exc:
+        if not any(reason in exc.message.casefold() for reason in _PLAIN_FALLBACK_ERRORS):
+            raise
+        logger.warning("Telegram rejected a formatted message (%s); sending it as plain text", exc.message)
+    chat = update.effective_chat
+    assert chat is not None
+    plain = texts.plain(text)
+    if len(plain) > texts.MAX_MESSAGE_CHARS:
+        plain = plain[: texts.MAX_MESSAGE_CHARS - 1] + "…"
+    return await context.bot.send_message(chat.id, plain, reply_markup=markup)
+
+
+def _question_keyboard(question_id: str, hints: int) -> InlineKeyboardMarkup:
+    row = [InlineKeyboardButton(texts.BUTTON_HINT, callback_data=f"h:{question_id}")] if hints else []
+    row.append(InlineKeyboardButton(texts.BUTTON_MODEL, callback_data=f"a:{question_id}"))
+    return InlineKeyboardMarkup([row])
+
+
+def _feedback_keyboard(question_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BUTTON_NEXT, callback_data="n"),
+                InlineKeyboardButton(texts.BUTTON_HINT, callback_data=f"rh:{question_id}"),
+            ],
+            [
+                InlineKeyboardButton(texts.BUTTON_RETRY, callback_data=f"r:{question_id}"),
+                InlineKeyboardButton(texts.BUTTON_MODEL, callback_data=f"m:{question_id}"),
+            ],
+        ]
+    )
+
+
+def _topics_keyboard(selected: tuple[str, ...], titles: dict[str, str], difficulty: int | None) -> InlineKeyboardMarkup:
+    rows: list[list[InlineKeyboardButton]] = []
+    buttons = [
+        InlineKeyboardButton(("✅ " if topic in selected else "") + title, callback_data=f"t:{topic}")
+        for topic, title in titles.items()
+    ]
+    rows.extend(buttons[i : i + 2] for i in range(0, len(buttons), 2))
+    rows.append([InlineKeyboardButton(("✅ " if not selected else "") + texts.BUTTON_ALL_TOPICS, callback_data="t:*")])
+    levels = [(0, texts.BUTTON_ANY_LEVEL), *texts.LEVEL_NAMES.items()]
+    rows.append(
+        [
+            InlineKeyboardButton(("✅ " if (difficulty or 0) == level else "") + name, callback_data=f"d:{level}")
+            for level, name in levels
+        ]
+    )
+    rows.append([InlineKeyboardButton(texts.BUTTON_NEXT, callback_data="n")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _ask(update: Update, context: Context, practice: Practice, user_id: int, topic: str | None) -> None:
+    """Open a question and send it (or say why there is none)."""
+    result = await practice.ask(user_id, topic)
+    await _send_asked(update, context, practice, user_id, result)
+
+
+async def _send_asked(
+    update: Update,
+    context: Context,
+    practice: Practice,
+    user_id: int,
+    result: Asked | UnknownTopic | EmptyPool | NothingToRetry,
+) -> None:
+    match result:
+        case Asked(question=q):
+            text = texts.question(result, practice.bank.topics.get(q.topic, q.topic))
+            sent = await _send(update, context, text, _question_keyboard(q.id, result.hints_total))
+            await practice.set_open_message(user_id, q.id, sent.message_id)
+        case UnknownTopic():
+            await _send(update, context, texts.unknown_topic(result, practice.bank.topics))
+        case EmptyPool():
+            await _send(update, context, texts.empty_pool(result))
+        case NothingToRetry():
+            await _send(update, context, texts.NOTHING_TO_RETRY)
+
+
+async def _send_hint(update: Update, context: Context, result: HintGiven | NoMoreHints | NoOpenQuestion) -> None:
+    match result:
+        case HintGiven():
+            await _send(update, context, texts.hint(result))
+        case NoMoreHints():
+            await _send(update, context, texts.no_more_hints(result))
+        case NoOpenQuestion():
+            await _send(update, context, texts.NO_OPEN_QUESTION)
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> None:
+    """/start [topic]: welcome; a deep-link payload naming a topic asks from it."""
+    practice = _practice(context)
+    state = await practice.touch_user(_info(update))
+    await _send(update, context, texts.welcome(state.first_name, is_new=state.is_new))
+    payload = context.args[0] if context.args else None
+    if payload and payload.casefold().replace("_", "-") in practice.bank.topics:
+        await _ask(update, context, practice, state.id, payload)
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """/help: every command."""
+    await _touch(update, context)
+    await _send(update, context, texts.HELP)
+
+
+async def question_command(update: Update, context: Context) -> None:
+    """/question [topic] and /next: open a new question."""
+    practice, user_id = await _touch(update, context)
+    topic = " ".join(context.args) if context.args else None
+    if topic is not None and len(topic) > 64:
+        await _send(update, context, texts.BAD_ARGUMENT.format(argument="that topic", usage=texts.QUESTION_USAGE))
+        return
+    await _ask(update, context, practice, user_id, topic)
+
+
+async def topics_command(update: Update, context: Context) -> None:
+    """/topics: a keyboard to choose topics and difficulty."""
+    practice, user_id = await _touch(update, context)
+    current = await practice.settings(user_id)
+    titles = practice.bank.topics
+    await _send(
+        update,
+        context,
+        texts.topic_choices(current.topics, titles, current.difficulty),
+        _topics_keyboard(current.topics, titles, current.difficulty),
+    )
+
+
+async def hint_command(update: Update, context: Context) -> None:
+    """/hint: the next hint of the open question."""
+    practice, user_id = await _touch(update, context)
+    await _send_hint(update, context, await practice.hint(user_id))
+
+
+async def answer_command(update: Update, context: Context) -> None:
+    """/answer: give up and show the model answer."""
+    practice, user_id = await _touch(update, context)
+    result = await practice.reveal(user_id)
+    await _send_revealed(update, context, result)
+
+
+async def _send_revealed(update: Update, context: Context, result: Revealed | NoOpenQuestion) -> None:
+    if isinstance(result, Revealed):
+        await _send_rich(update, context, texts.revealed(result), _feedback_keyboard(result.question.id))
+    else:
+        await _send(update, context, texts.NO_OPEN_QUESTION)
+
+
+async def skip_command(update: Update, context: Context) -> None:
+    """/skip: close the open question without a score."""
+    practice, user_id = await _touch(update, context)
+    result = await practice.skip(user_id)
+    await _send(update, context, texts.skipped(result) if isinstance(result, Skipped) else texts.NO_OPEN_QUESTION)
+
+
+async def stats_command(update: Update, context: Context) -> None:
+    """/stats: the user's progress."""
+    practice, user_id = await _touch(update, context)
+    await _send(update, context, texts.stats(await practice.stats(user_id)))
+
+
+async def settings_command(update: Update, context: Context) -> None:
+    """/settings: show the user's settings."""
+    practice, user_id = await _touch(update, context)
+    await _send(update, context, texts.settings(await practice.settings(user_id), practice.bank.topics))
+
+
+async def delete_me_command(update: Update, context: Context) -> None:
+    """/delete_me: ask for confirmation before deleting everything."""
+    await _touch(update, context)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BUTTON_DELETE_YES, callback_data="del:yes"),
+                InlineKeyboardButton(texts.BUTTON_DELETE_NO, callback_data="del:no"),
+            ]
+        ]
+    )
+    await _send(update, context, texts.DELETE_CONFIRM, keyboard)
+
+
+async def cancel_command(update: Update, context: Context) -> None:
+    """/cancel: put the open question aside, if any."""
+    practice, user_id = await _touch(update, context)
+    result = await practice.skip(user_id)
+    await _send(update, context, texts.CANCELLED if isinstance(result, Skipped) else texts.CANCELLED_NOTHING)
+
+
+# ---- messages ------------------------------------------------------------------------------
+
+
+async def text_answer(update: Update, context: Context) -> None:
+    """Free text: the answer to the open question, or a nudge when none is open."""
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    practice, user_id = await _touch(update, context)
+    result = await practice.answer(user_id, message.text)
+    if isinstance(result, Feedback):
+        await _send_rich(update, context, texts.feedback(result), _feedback_keyboard(result.question.id))
+    else:
+        await _send(update, context, texts.NUDGE_NO_QUESTION)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have."""
+    message = update.effective_message
+    assert message is not None
+    await _touch(update, context)
+    command = (message.text or "/").split()[0]
+    await _send(update, context, texts.unknown_command(command))
+
+
+async def unsupported_message(update: Update, context: Context) -> None:
+    """Stickers, photos, voice notes, files and other media: ask for text."""
+    message = update.effective_message
+    assert message is not None
+    kinds = (
+        ("sticker", "stickers"),
+        ("photo", "photos"),
+        ("voice", "voice messages"),
+        ("video_note", "video messages"),
+        ("document", "files"),
+        ("video", "videos"),
+        ("audio", "audio"),
+    )
+    kind = next((name for attr, name in kinds if getattr(message, attr, None)), "this kind of message")
+    await _send(update, context, texts.unsupported(kind))
+
+
+async def edited_message(update: Update, context: Context) -> None:
+    """An edited message: explain that answers are graded as first sent."""
+    await _send(update, context, texts.EDITED_MESSAGE)
+
+
+async def chat_member_changed(update: Update, context: Context) -> None:
+    """The user blocked the bot (remembered: no pushes) or unblocked it (back to normal)."""
+    change = update.my_chat_member
+    assert change is not None
+    if change.chat.type != ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    if status == ChatMemberStatus.BANNED:
+        logger.info("User %d blocked the bot", change.from_user.id)
+        await _practice(context).mark_blocked(change.from_user.id)
+    elif status == ChatMemberStatus.MEMBER:
+        await _touch(update, context)  # writing or unblocking clears the blocked mark
+
+
+# ---- buttons -------------------------------------------------------------------------------
+
+
+async def button(update: Update, context: Context) -> None:
+    """Every inline button: ``n``, ``h:``/``a:``/``r:``/``rh:``/``m:`` + question id, ``t:``, ``d:``, ``del:``."""
+    query = update.callback_query
+    assert query is not None
+    practice, user_id = await _touch(update, context)
+    action, _, arg = (query.data or "").partition(":")
+    notice: str | None = None
+    match action, arg:
+        case "n", "":
+            await _ask(update, context, practice, user_id, None)
+        case "h", question_id if question_id:
+            hinted = await practice.hint(user_id, question_id)
+            if isinstance(hinted, NoOpenQuestion):
+                notice = texts.STALE_BUTTON
+            else:
+                await _send_hint(update, context, hinted)
+        case "a", question_id if question_id:
+            revealed = await practice.reveal(user_id, question_id)
+            if isinstance(revealed, NoOpenQuestion):
+                notice = texts.STALE_BUTTON
+            else:
+                await _send_revealed(update, context, revealed)
+        case "r", question_id if question_id:
+            retried = await practice.retry(user_id, question_id)
+            if isinstance(retried, NothingToRetry):
+                notice = texts.UNKNOWN_BUTTON
+            else:
+                await _send_asked(update, context, practice, user_id, retried)
+        case "rh", question_id if question_id:
+            retried = await practice.retry(user_id, question_id)
+            if isinstance(retried, NothingToRetry):
+                notice = texts.UNKNOWN_BUTTON
+            else:
+                await _send_asked(update, context, practice, user_id, retried)
+                await _send_hint(update, context, await practice.hint(user_id, question_id))
+        case "m", question_id if (question := practice.bank.get(question_id)) is not None:
+            await _send_rich(update, context, texts.revealed(Revealed(question, 0)).split("\n\n", 1)[-1])
+        case "t", topic if topic:
+            notice = await _toggle_topic(update, practice, user_id, topic)
+        case "d", level if level in {"0", "1", "2", "3"}:
+            notice = await _set_level(update, practice, user_id, int(level))
+        case "del", "yes":
+            removed = await practice.delete_user(user_id)
+            await _send(update, context, texts.deleted(removed))
+        case "del", "no":
+            await _send(update, context, texts.DELETE_KEPT)
+        case _:
+            notice = texts.UNKNOWN_BUTTON
+    await query.answer(notice)
+
+
+async def _toggle_topic(update: Update, practice: Practice, user_id: int, topic: str) -> str | None:
+    current = await practice.settings(user_id)
+    if topic == "*":
+        chosen: tuple[str, ...] = ()
+    elif topic not in practice.bank.topics:
+        return texts.UNKNOWN_BUTTON
+    elif topic in current.topics:
+        chosen = tuple(t for t in current.topics if t != topic)
+    else:
+        chosen = (*current.topics, topic)
+    result = await practice.set_topics(user_id, chosen)
+    if isinstance(result, UnknownTopic):
+        return texts.UNKNOWN_BUTTON
+    await _refresh_topics(update, practice, result.topics, result.difficulty)
+    return texts.TOPIC_SAVED
+
+
+async def _set_level(update: Update, practice: Practice, user_id: int, level: int) -> str | None:
+    result = await practice.set_difficulty(user_id, level or None)
+    if isinstance(result, InvalidSetting):
+        return html.unescape(texts.invalid_setting(result))
+    await _refresh_topics(update, practice, result.topics, result.difficulty)
+    return texts.TOPIC_SAVED
+
+
+async def _refresh_topics(update: Update, practice: Practice, topics: tuple[str, ...], difficulty: int | None) -> None:
+    """Redraw the topic keyboard in place (if the message is still accessible)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    titles = practice.bank.topics
+    await query.message.edit_text(
+        texts.topic_choices(topics, titles, difficulty),
+        parse_mode=ParseMode.HTML,
+        reply_markup=_topics_keyboard(topics, titles, difficulty),
+    )
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+
+async def error_handler(update: object, context: Context) -> None:
+    """Log the exception first, then apologise to the user if there is one.
+
+    A 403 means the user blocked the bot (or never started it): there is nobody to
+    apologise to, so it is logged and remembered instead.
+    """
+    if isinstance(context.error, Forbidden):
+        await _remember_blocked(update, context, context.error)
+        return
+    logger.error("Error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        await context.bot.send_message(update.effective_chat.id, texts.ERROR_APOLOGY)
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+    except Exception:  # the apology is best effort: Telegram itself may be what failed
+        logger.warning("Could not apologise to chat %s", update.effective_chat.id, exc_info=True)
+
+
+async def _remember_blocked(update: object, context: Context, error: Forbidden) -> None:
+    """Log a 403 and mark the user as blocked (best effort)."""
+    user = update.effective_user if isinstance(update, Update) else None
+    logger.warning("Telegram refused to deliver to user %s: %s", user.id if user else "?", error.message)
+    if user is None:
+        return
+    try:
+        await _practice(context).mark_blocked(user.id)
+    except Exception:  # the database may be what is failing; the 403 is already logged
+        logger.exception("Could not mark user %d as blocked", user.id)

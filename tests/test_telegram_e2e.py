@@ -1,0 +1,339 @@
+"""The bot end to end: real python-telegram-bot over HTTP to the Bot API emulator on loopback.
+
+Each test builds the application with the production composition root
+(``bot.telegram_app.app.build_application``), on a SQLite file in ``tmp_path``, and plays
+users through ``tests.emulator``. Nothing inside python-telegram-bot is mocked; waits use the
+emulator's helpers, which return as soon as the bot acts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import logging
+import os
+import re
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from pydantic import SecretStr
+from sqlalchemy import text
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.core.bank import Bank
+from bot.core.grading import Grader
+from bot.core.models import Question
+from bot.core.practice import Practice
+from bot.storage.db import create_engine_from_url, make_sessionmaker
+from bot.telegram_app.app import build_application
+from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
+from tests.practice_fixtures import real_bank, real_grader
+
+# database_url: a SQLite file, or the PostgreSQL database named by TEST_DATABASE_URL.
+pytest_plugins = ["tests.practice_fixtures"]
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass
+class RunningBot:
+    """The application under test and the service behind it."""
+
+    app: AnyApplication
+    practice: Practice
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB's timedelta durations: without them RetryAfter warns, which filterwarnings=error fails on."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest_asyncio.fixture
+async def emulator() -> AsyncIterator[TelegramEmulator]:
+    """A fresh emulator on a free loopback port."""
+    async with TelegramEmulator() as emu:
+        yield emu
+
+
+@contextlib.asynccontextmanager
+async def running_bot(emulator: TelegramEmulator, database_url: str) -> AsyncIterator[RunningBot]:
+    """Build the bot like ``run`` does and long-poll the emulator for the duration of the block."""
+    settings = Settings(
+        telegram_bot_token=SecretStr(emulator.token),
+        telegram_api_base_url=emulator.url,
+        database_url=database_url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    bank = real_bank()
+    engine = create_engine_from_url(database_url)
+    practice = Practice(bank, real_grader(), make_sessionmaker(engine))
+    app = build_application(settings, bank, practice, engine=engine, migrate_on_start=True)
+    # What Application.run_polling does, minus signal handling and owning the event loop.
+    async with app:
+        assert app.post_init is not None
+        await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=2))
+        await app.start()
+        try:
+            yield RunningBot(app, practice)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    assert app.post_shutdown is not None
+    await app.post_shutdown(app)
+
+
+@pytest_asyncio.fixture
+async def bot(emulator: TelegramEmulator, database_url: str) -> AsyncIterator[RunningBot]:
+    """The bot, running against the emulator."""
+    async with running_bot(emulator, database_url) as running:
+        yield running
+
+
+def _asked_question(message: StoredMessage, bank: Bank) -> Question:
+    """The bank question a bot message asks."""
+    assert message.text is not None
+    found = [q for q in bank.questions if q.question in message.text]
+    assert len(found) == 1, message.text
+    return found[0]
+
+
+def _partial_answer(question: Question, grader: Grader) -> str:
+    """The shortest run of model-answer sentences that covers some concepts and misses others."""
+    sentences = re.split(r"(?<=[.!?])\s+", question.model_answer)
+    for end in range(1, len(sentences)):
+        answer = " ".join(sentences[:end])
+        grade = grader.grade(question, answer)
+        if grade.covered and grade.missed:
+            return answer
+    raise AssertionError(f"no partial answer for {question.id}")
+
+
+async def _row_counts(database_url: str, user_id: int) -> dict[str, int]:
+    engine = create_engine_from_url(database_url)
+    try:
+        async with engine.connect() as connection:
+            counts = {}
+            for table, column in (("users", "id"), ("attempts", "user_id"), ("reviews", "user_id")):
+                query = text(f"SELECT COUNT(*) FROM {table} WHERE {column} = :user_id")
+                counts[table] = (await connection.execute(query, {"user_id": user_id})).scalar_one()
+            return counts
+    finally:
+        await engine.dispose()
+
+
+async def _ask(user: EmulatedUser, *args: str) -> StoredMessage:
+    user.send_command("question", " ".join(args))
+    return await user.wait_for_bot_message()
+
+
+# ---- the conversation ------------------------------------------------------------------------
+
+
+async def test_full_conversation(emulator: TelegramEmulator, bot: RunningBot, database_url: str) -> None:
+    """/start, /question, /hint twice, an answer with covered and missed concepts, Next, /stats, /delete_me."""
+    commands = emulator.commands()
+    assert commands is not None
+    assert {c["command"] for c in commands} >= {"start", "question", "next", "hint", "answer", "delete_me"}
+
+    alice = emulator.create_user("Alice <&>")
+    alice.start()
+    welcome = await alice.wait_for_bot_message()
+    assert welcome.text is not None
+    assert "Hi, Alice <&>! I am your mock ML interviewer." in welcome.text
+
+    asked = await _ask(alice, "metrics")
+    question = _asked_question(asked, bot.practice.bank)
+    assert question.topic == "metrics"
+    assert "Evaluation and metrics" in (asked.text or "")
+    assert len(question.hints) >= 2
+
+    for index in (1, 2):
+        alice.send_command("hint")
+        hint = await alice.wait_for_bot_message()
+        assert f"Hint {index}/{len(question.hints)}:" in (hint.text or "")
+        assert question.hints[index - 1] in (hint.text or "")
+
+    answer = _partial_answer(question, real_grader())
+    alice.send_text(answer)
+    feedback = await alice.wait_for_bot_message()
+    body = feedback.text or ""
+    assert re.search(r"[▰▱]{10} \d+%", body)
+    assert "2 hints used" in body
+    assert "Covered" in body
+    assert "you said “" in body
+    assert "Missed" in body
+    assert "Model answer" in body
+    assert feedback.button_texts == ["➡️ Next question", "💡 Hint", "🔁 Retry", "📘 Show model answer"]
+
+    press = alice.press_button(feedback, data="n")
+    following = await alice.wait_for_bot_message()
+    assert _asked_question(following, bot.practice.bank).id != question.id
+    await press.wait_answer()
+
+    alice.send_command("stats")
+    stats = await alice.wait_for_bot_message()
+    assert "Answered: 1 · given up: 0" in (stats.text or "")
+    assert re.search(r"Evaluation and metrics: 1/\d+ seen, average \d+%", stats.text or "")
+
+    assert (await _row_counts(database_url, alice.id))["attempts"] == 1
+    alice.send_command("delete_me")
+    confirm = await alice.wait_for_bot_message()
+    assert "cannot be undone" in (confirm.text or "")
+    alice.press_button(confirm, data="del:yes")
+    done = await alice.wait_for_bot_message()
+    assert "all your data is deleted" in (done.text or "")
+    assert await _row_counts(database_url, alice.id) == {"users": 0, "attempts": 0, "reviews": 0}
+
+
+async def test_restart_between_question_and_answer(emulator: TelegramEmulator, database_url: str) -> None:
+    """The open question and used hints live in the database: a new application grades the answer."""
+    alice = emulator.create_user("Alice")
+    async with running_bot(emulator, database_url) as first:
+        alice.start()
+        await alice.wait_for_bot_message()
+        question = _asked_question(await _ask(alice), first.practice.bank)
+        alice.send_command("hint")
+        await alice.wait_for_bot_message()
+
+    alice.send_text(question.model_answer)  # sent while the bot is down
+    async with running_bot(emulator, database_url):
+        feedback = await alice.wait_for_bot_message()
+    body = feedback.text or ""
+    assert "1 hint used" in body
+    assert "Covered" in body
+    assert re.search(r"[▰▱]{10} \d+%", body)
+
+
+# ---- bad input -------------------------------------------------------------------------------
+
+
+async def test_media_edits_and_unknown_commands_get_clear_replies(emulator: TelegramEmulator, bot: RunningBot) -> None:
+    """Stickers, photos, voice, files, edits, unknown commands and stray text each get their own reply."""
+    alice = emulator.create_user("Alice")
+    alice.start()
+    await alice.wait_for_bot_message()
+
+    alice.send_sticker()
+    assert "not stickers" in ((await alice.wait_for_bot_message()).text or "")
+    alice.send_photo()
+    assert "not photos" in ((await alice.wait_for_bot_message()).text or "")
+    alice.send_voice()
+    assert "not voice messages" in ((await alice.wait_for_bot_message()).text or "")
+    alice.send_document(b"%PDF-1.4", "cv.pdf")
+    assert "not files" in ((await alice.wait_for_bot_message()).text or "")
+
+    alice.send_command("frobnicate", "<b>now</b>")
+    assert "I don't know the command /frobnicate" in ((await alice.wait_for_bot_message()).text or "")
+
+    stray = alice.send_text("hello there")
+    assert "no open question right now" in ((await alice.wait_for_bot_message()).text or "")
+    alice.edit_message(stray, "hello again")
+    assert "edited a message" in ((await alice.wait_for_bot_message()).text or "")
+
+    alice.send_command("question", "astrology")
+    assert "I have no topic “astrology”" in ((await alice.wait_for_bot_message()).text or "")
+    alice.send_command("hint")
+    assert "There is no open question." in ((await alice.wait_for_bot_message()).text or "")
+
+
+async def test_overlong_answer_is_trimmed_and_special_characters_escaped(
+    emulator: TelegramEmulator, bot: RunningBot
+) -> None:
+    """An answer over 4,096 characters is graded on its first part and says so; HTML in it is quoted safely."""
+    alice = emulator.create_user("Alice")
+    question = _asked_question(await _ask(alice), bot.practice.bank)
+    answer = "<i>&</i> " + question.model_answer
+    answer = (answer + " ") * (5000 // len(answer) + 1)
+    alice.send_text(answer[:5000])
+    feedback = await alice.wait_for_bot_message()
+    body = feedback.text or ""
+    assert "only the first 4000 characters were graded" in body
+    assert "Covered" in body
+    assert len(body) <= 4096
+
+
+async def test_buttons_act_only_for_the_presser(emulator: TelegramEmulator, bot: RunningBot, database_url: str) -> None:
+    """Forged callback data from another user never touches the owner's data; old and junk buttons are explained."""
+    alice = emulator.create_user("Alice")
+    bob = emulator.create_user("Bob")
+    asked = await _ask(alice)
+    question = _asked_question(asked, bot.practice.bank)
+    bob.start()
+    bob_message = await bob.wait_for_bot_message()
+
+    for data in (f"a:{question.id}", f"h:{question.id}"):
+        forged = bob.forge_callback(bob_message, data)
+        answer = await forged.wait_answer()
+        assert answer.text is not None
+        assert "no longer open" in answer.text
+    forged = bob.forge_callback(bob_message, "del:yes")
+    await bob.wait_for_bot_message()
+    await forged.wait_answer()
+    junk = bob.forge_callback(bob_message, "zz:top")
+    assert "not recognised" in ((await junk.wait_answer()).text or "")
+
+    still_open = await bot.practice.open_question(alice.id)
+    assert still_open is not None
+    assert still_open.question.id == question.id
+    assert still_open.hints_used == 0
+    assert (await _row_counts(database_url, alice.id))["users"] == 1
+
+    alice.send_text("no idea")
+    await alice.wait_for_bot_message()
+    old = alice.press_button(asked, data=f"h:{question.id}")
+    assert "no longer open" in ((await old.wait_answer()).text or "")
+
+
+async def test_errors_are_logged_then_apologised_for(
+    emulator: TelegramEmulator, bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failing Telegram call inside a handler: the global error handler logs it, then apologises."""
+    alice = emulator.create_user("Alice")
+    emulator.fail_with_bad_request("sendMessage", "can't parse entities", times=1, chat_id=alice.id)
+    with caplog.at_level(logging.ERROR, logger="bot.telegram_app.handlers"):
+        alice.send_command("help")
+        apology = await alice.wait_for_bot_message()
+    assert "Sorry, something went wrong" in (apology.text or "")
+    assert any("Error while handling an update" in r.getMessage() for r in caplog.records)
+
+
+async def test_python_m_bot_runs_long_polling_and_never_logs_the_token(
+    emulator: TelegramEmulator, database_url: str, tmp_path: Path
+) -> None:
+    """``python -m bot`` migrates, registers the menu, answers /start, stops on SIGINT, and logs no token."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_", "DATABASE_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=emulator.token,
+        TELEGRAM_API_BASE_URL=emulator.url,
+        DATABASE_URL=database_url,
+        LOG_LEVEL="DEBUG",
+        PTB_TIMEDELTA="1",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        alice = emulator.create_user("Alice")
+        alice.start()
+        welcome = await alice.wait_for_bot_message(timeout=60)
+        assert "mock ML interviewer" in (welcome.text or "")
+        assert emulator.commands() is not None
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "Starting with" in log
+    assert emulator.token not in log
+    assert emulator.token.split(":")[1] not in log
