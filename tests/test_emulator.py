@@ -71,13 +71,6 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 # ---------------------------------------------------------------- fixtures ----
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Opt in to PTB's timedelta durations: without it, merely constructing RetryAfter emits
-    a PTBDeprecationWarning, which filterwarnings=error turns into a failure."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
 @pytest_asyncio.fixture
 async def emulator() -> AsyncIterator[TelegramEmulator]:
     """A fresh emulator on a free loopback port."""

@@ -1,96 +1,38 @@
 """The bot end to end: real python-telegram-bot over HTTP to the Bot API emulator on loopback.
 
 Each test builds the application with the production composition root
-(``bot.telegram_app.app.build_application``), on a SQLite file in ``tmp_path``, and plays
-users through ``tests.emulator``. Nothing inside python-telegram-bot is mocked; waits use the
-emulator's helpers, which return as soon as the bot acts.
+(``bot.telegram_app.app.build_application``), on a SQLite file in ``tmp_path`` (or the
+PostgreSQL database named by ``TEST_DATABASE_URL``), and plays users through
+``tests.emulator``. Nothing inside python-telegram-bot is mocked; waits use the emulator's
+helpers, which return as soon as the bot acts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime as dtm
 import logging
 import os
 import re
 import signal
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
-from pydantic import SecretStr
 from sqlalchemy import text
-from telegram.ext import Application
 
-from bot.config import Settings
 from bot.core.bank import Bank
 from bot.core.grading import Grader
 from bot.core.models import Question
-from bot.core.practice import Practice
-from bot.storage.db import create_engine_from_url, make_sessionmaker
-from bot.telegram_app.app import build_application
+from bot.storage.db import create_engine_from_url
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
-from tests.practice_fixtures import real_bank, real_grader
+from tests.practice_fixtures import real_grader
+from tests.telegram_fixtures import RunningBot, running_bot
 
-# database_url: a SQLite file, or the PostgreSQL database named by TEST_DATABASE_URL.
-pytest_plugins = ["tests.practice_fixtures"]
-
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-
-
-@dataclass
-class RunningBot:
-    """The application under test and the service behind it."""
-
-    app: AnyApplication
-    practice: Practice
-
-
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PTB's timedelta durations: without them RetryAfter warns, which filterwarnings=error fails on."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[TelegramEmulator]:
-    """A fresh emulator on a free loopback port."""
-    async with TelegramEmulator() as emu:
-        yield emu
-
-
-@contextlib.asynccontextmanager
-async def running_bot(emulator: TelegramEmulator, database_url: str) -> AsyncIterator[RunningBot]:
-    """Build the bot like ``run`` does and long-poll the emulator for the duration of the block."""
-    settings = Settings(
-        telegram_bot_token=SecretStr(emulator.token),
-        telegram_api_base_url=emulator.url,
-        database_url=database_url,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    bank = real_bank()
-    engine = create_engine_from_url(database_url)
-    practice = Practice(bank, real_grader(), make_sessionmaker(engine))
-    app = build_application(settings, bank, practice, engine=engine, migrate_on_start=True)
-    # What Application.run_polling does, minus signal handling and owning the event loop.
-    async with app:
-        assert app.post_init is not None
-        await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=2))
-        await app.start()
-        try:
-            yield RunningBot(app, practice)
-        finally:
-            await app.updater.stop()
-            await app.stop()
-    assert app.post_shutdown is not None
-    await app.post_shutdown(app)
+# database_url: a SQLite file, or the PostgreSQL database named by TEST_DATABASE_URL;
+# emulator: a fresh Bot API emulator on loopback.
+pytest_plugins = ["tests.practice_fixtures", "tests.telegram_fixtures"]
 
 
 @pytest_asyncio.fixture

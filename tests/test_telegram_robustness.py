@@ -8,13 +8,10 @@ Like ``test_telegram_e2e.py``, every end-to-end test runs the production applica
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime as dtm
 import logging
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -25,100 +22,25 @@ from sqlalchemy import text
 from telegram.ext import Application
 
 from bot import texts
-from bot.config import Settings
-from bot.core.practice import Practice
-from bot.storage.db import create_engine_from_url, make_sessionmaker
-from bot.telegram_app.app import build_application, webhook_options
+from bot.storage.db import create_engine_from_url
+from bot.telegram_app.app import webhook_options
 from bot.telegram_app.flood import FLOOD_BURST, FLOOD_WINDOW_S, Admission, FloodGuard, PerUserUpdateProcessor
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
-from tests.practice_fixtures import real_bank, real_grader
+from tests.telegram_fixtures import FakeClock, RunningBot, bot_settings, running_bot
 
-# database_url: a SQLite file, or the PostgreSQL database named by TEST_DATABASE_URL.
-pytest_plugins = ["tests.practice_fixtures"]
+# database_url: a SQLite file, or the PostgreSQL database named by TEST_DATABASE_URL;
+# emulator: a fresh Bot API emulator on loopback.
+pytest_plugins = ["tests.practice_fixtures", "tests.telegram_fixtures"]
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 HANDLERS_LOGGER = "bot.telegram_app.handlers"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-class FakeClock:
-    """Monotonic seconds that only move when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class RunningBot:
-    """The application under test, the service behind it and its flood guard's clock."""
-
-    app: AnyApplication
-    practice: Practice
-    clock: FakeClock
-
-
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PTB's timedelta durations: without them RetryAfter warns, which filterwarnings=error fails on."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[TelegramEmulator]:
-    """A fresh emulator on a free loopback port."""
-    async with TelegramEmulator() as emu:
-        yield emu
-
-
-def _settings(emulator: TelegramEmulator, database_url: str, **extra: Any) -> Settings:
-    return Settings(
-        telegram_bot_token=SecretStr(emulator.token),
-        telegram_api_base_url=emulator.url,
-        database_url=database_url,
-        _env_file=None,  # type: ignore[call-arg]
-        **extra,
-    )
-
-
-@contextlib.asynccontextmanager
-async def running_bot(
-    emulator: TelegramEmulator, database_url: str, *, webhook: Settings | None = None
-) -> AsyncIterator[RunningBot]:
-    """The bot as ``run`` builds it, long-polling the emulator (or serving ``webhook``'s webhook)."""
-    settings = webhook or _settings(emulator, database_url)
-    bank = real_bank()
-    engine = create_engine_from_url(database_url)
-    practice = Practice(bank, real_grader(), make_sessionmaker(engine))
-    clock = FakeClock()
-    app = build_application(
-        settings, bank, practice, engine=engine, migrate_on_start=True, flood_guard=FloodGuard(clock=clock)
-    )
-    # What Application.run_polling / run_webhook do, minus signal handling and owning the loop.
-    async with app:
-        assert app.post_init is not None
-        await app.post_init(app)
-        assert app.updater is not None
-        if webhook is not None:
-            await app.updater.start_webhook(**webhook_options(webhook))
-        else:
-            await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=2))
-        await app.start()
-        try:
-            yield RunningBot(app, practice, clock)
-        finally:
-            await app.updater.stop()
-            await app.stop()
-    assert app.post_shutdown is not None
-    await app.post_shutdown(app)
-
-
 @pytest_asyncio.fixture
 async def bot(emulator: TelegramEmulator, database_url: str) -> AsyncIterator[RunningBot]:
-    """The bot, long-polling the emulator."""
-    async with running_bot(emulator, database_url) as running:
+    """The bot, long-polling the emulator, its flood guard on a clock the test moves."""
+    async with running_bot(emulator, database_url, flood_clock=FakeClock()) as running:
         yield running
 
 
@@ -213,7 +135,8 @@ async def test_one_users_flood_does_not_slow_others(emulator: TelegramEmulator, 
     await emulator.assert_no_bot_message(alice.id, within=0.5)  # the rest were dropped, not queued
     await emulator.wait_until_updates_consumed()
 
-    bot.clock.now += FLOOD_WINDOW_S  # the window passes: Alice is served normally again
+    assert bot.flood_clock is not None
+    bot.flood_clock.now += FLOOD_WINDOW_S  # the window passes: Alice is served normally again
     alice.send_command("help")
     assert "How it works" in ((await alice.wait_for_bot_message()).text or "")
     processor = bot.app.update_processor
@@ -341,7 +264,7 @@ async def test_webhook_mode_checks_the_secret_token(emulator: TelegramEmulator, 
     """Webhook mode: signed updates from Telegram are answered; a wrong or missing secret gets 403, unprocessed."""
     port = _free_port()
     secret = "s3cret_Token-for-tests"
-    settings = _settings(
+    settings = bot_settings(
         emulator,
         database_url,
         webhook_url=f"http://127.0.0.1:{port}",
@@ -352,7 +275,7 @@ async def test_webhook_mode_checks_the_secret_token(emulator: TelegramEmulator, 
     options = webhook_options(settings)
     alice = emulator.create_user("Alice")
     mallory = emulator.create_user("Mallory")
-    async with running_bot(emulator, database_url, webhook=settings):
+    async with running_bot(emulator, database_url, webhook=settings, flood_clock=FakeClock()):
         assert emulator.state.webhook.url == options["webhook_url"]
         assert emulator.state.webhook.secret_token == secret
 

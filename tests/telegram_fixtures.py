@@ -1,0 +1,103 @@
+"""Fixtures for the end-to-end Telegram tests: the emulator, and the production bot running against it.
+
+Test modules load this file with ``pytest_plugins`` and import its helpers (``running_bot``,
+``RunningBot``, ``FakeClock``, ``bot_settings``). Those imports come before pytest reads
+``pytest_plugins``, too late for assertion rewriting, so this module opts out (it asserts
+only to narrow types): PYTEST_DONT_REWRITE.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dtm
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest_asyncio
+from pydantic import SecretStr
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.core.practice import Practice
+from bot.storage.db import create_engine_from_url, make_sessionmaker
+from bot.telegram_app.app import build_application, webhook_options
+from bot.telegram_app.flood import FloodGuard
+from tests.emulator import TelegramEmulator
+from tests.practice_fixtures import real_bank, real_grader
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class FakeClock:
+    """Monotonic seconds that only move when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class RunningBot:
+    """The application under test, the service behind it, and its flood guard's clock if frozen."""
+
+    app: AnyApplication
+    practice: Practice
+    flood_clock: FakeClock | None = None
+
+
+def bot_settings(emulator: TelegramEmulator, database_url: str, **extra: Any) -> Settings:
+    """Settings for a bot talking to the emulator, ignoring any ``.env`` on the machine."""
+    return Settings(
+        telegram_bot_token=SecretStr(emulator.token),
+        telegram_api_base_url=emulator.url,
+        database_url=database_url,
+        _env_file=None,  # type: ignore[call-arg]
+        **extra,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    emulator: TelegramEmulator,
+    database_url: str,
+    *,
+    webhook: Settings | None = None,
+    flood_clock: FakeClock | None = None,
+) -> AsyncIterator[RunningBot]:
+    """The bot as ``run`` builds it, long-polling the emulator (or serving ``webhook``'s webhook).
+
+    ``flood_clock`` freezes the per-user flood guard's clock; without it the guard uses real time.
+    """
+    settings = webhook or bot_settings(emulator, database_url)
+    bank = real_bank()
+    engine = create_engine_from_url(database_url)
+    practice = Practice(bank, real_grader(), make_sessionmaker(engine))
+    flood_guard = FloodGuard(clock=flood_clock) if flood_clock is not None else None
+    app = build_application(settings, bank, practice, engine=engine, migrate_on_start=True, flood_guard=flood_guard)
+    # What Application.run_polling / run_webhook do, minus signal handling and owning the loop.
+    async with app:
+        assert app.post_init is not None
+        await app.post_init(app)
+        assert app.updater is not None
+        if webhook is not None:
+            await app.updater.start_webhook(**webhook_options(webhook))
+        else:
+            await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=2))
+        await app.start()
+        try:
+            yield RunningBot(app, practice, flood_clock)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    assert app.post_shutdown is not None
+    await app.post_shutdown(app)
+
+
+@pytest_asyncio.fixture
+async def emulator() -> AsyncIterator[TelegramEmulator]:
+    """A fresh emulator on a free loopback port."""
+    async with TelegramEmulator() as emu:
+        yield emu
