@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -186,3 +188,13 @@ def test_adding_a_missed_concepts_words_never_lowers_the_score(answer: str, pick
         return
     after = grader.grade(REGULARISATION, f"{answer}\n{concept.aliases[0]}.", hints_used=hints)
     assert after.score >= before.score
+
+
+def test_a_reloaded_question_is_graded_by_its_new_concepts(grader: Grader, question: Question) -> None:
+    """After a bank reload the same id may carry new concepts; the grader must not reuse the old ones."""
+    answer = "It adds a penalty to the loss."
+    before = grader.grade(question, answer)
+    renamed = tuple(replace(c, name=f"{c.name} (v2)") for c in question.concepts)
+    after = grader.grade(replace(question, concepts=renamed), answer)
+    assert [c.name for c in before.covered] == ["penalty added to the loss"]
+    assert [c.name for c in after.covered] == ["penalty added to the loss (v2)"]

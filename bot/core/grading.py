@@ -139,17 +139,17 @@ class Grader:
     def __init__(self, glossary: Glossary | None = None, known_words: Iterable[str] = ()) -> None:
         self.glossary = glossary or Glossary()
         self._known = frozenset(known_words)
-        self._cache: dict[tuple[str, int], _CompiledQuestion] = {}
+        # Keyed by the question's value, so a reloaded bank never meets a stale entry.
+        self._cache: dict[Question, _CompiledQuestion] = {}
 
     # ---- public API -----------------------------------------------------------------
 
     def grade(self, question: Question, answer: str, *, hints_used: int = 0) -> Grade:
         """Grade an answer to a bank question."""
-        key = (question.id, id(question))
-        compiled = self._cache.get(key)
+        compiled = self._cache.get(question)
         if compiled is None:
             compiled = self._compile(question.question, question.concepts, negation_contradicts=False)
-            self._cache[key] = compiled
+            self._cache[question] = compiled
         return self._grade(compiled, answer, hints_used)
 
     def grade_reference(
@@ -188,16 +188,6 @@ class Grader:
             alias = ("not " if token.negated else "") + surface
             concepts[token.term] = Concept(name=surface, aliases=(alias,))
         return tuple(concepts.values())
-
-    def matches(self, question: Question, concept: Concept, text: str) -> bool:
-        """Whether text covers a concept of a question (used by the bank validator)."""
-        grade = self.grade(question, text)
-        return any(c.name == concept.name for c in grade.covered)
-
-    def contradiction_in(self, question: Question, text: str) -> str | None:
-        """The first concept whose ``contradicts`` phrase a text states, if any."""
-        grade = self.grade(question, text)
-        return grade.contradicted[0].name if grade.contradicted else None
 
     def alias_terms(self, phrase: str) -> tuple[str, ...]:
         """The canonical terms of an alias, as matching uses them."""
