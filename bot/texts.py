@@ -192,10 +192,17 @@ def invalid_setting(result: InvalidSetting) -> str:
     return html.escape(f"{result.name}: “{result.value[:64]}” is not valid; expected {result.expected}.")
 
 
+_REVEALED_HEAD = "📘 <b>Model answer</b> (counted as given up; this question will come back soon)\n\n"
+
+
+def model_answer(question: Question) -> str:
+    """A question's model answer alone, escaped, with room left for a heading."""
+    return _clip_escaped(question.model_answer, MAX_MESSAGE_CHARS - len(_REVEALED_HEAD) - 10)
+
+
 def revealed(result: Revealed) -> str:
     """The model answer after giving up."""
-    head = "📘 <b>Model answer</b> (counted as given up; this question will come back soon)\n\n"
-    return head + _clip_escaped(result.question.model_answer, MAX_MESSAGE_CHARS - len(head) - 10)
+    return _REVEALED_HEAD + model_answer(result.question)
 
 
 def skipped(result: Skipped) -> str:

@@ -10,6 +10,7 @@ helpers, which return as soon as the bot acts.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import os
 import re
@@ -136,6 +137,40 @@ async def test_full_conversation(emulator: TelegramEmulator, bot: RunningBot, da
     done = await alice.wait_for_bot_message()
     assert "all your data is deleted" in (done.text or "")
     assert await _row_counts(database_url, alice.id) == {"users": 0, "attempts": 0, "reviews": 0}
+
+
+async def test_feedback_buttons_retry_hint_and_model_answer(emulator: TelegramEmulator, bot: RunningBot) -> None:
+    """Under feedback: Show model answer sends the bank's answer, Retry re-asks the same question,
+    and Hint re-asks it with its first hint; each acts on the presser's own question."""
+    alice = emulator.create_user("Alice")
+    question = _asked_question(await _ask(alice, "metrics"), bot.practice.bank)
+    alice.send_text(_partial_answer(question, real_grader()))
+    feedback = await alice.wait_for_bot_message()
+
+    alice.press_button(feedback, data=f"m:{question.id}")
+    shown = await alice.wait_for_bot_message()
+    first_sentence = question.model_answer.split(". ")[0]
+    assert html.unescape(shown.text or "").startswith(first_sentence)
+    assert await bot.practice.open_question(alice.id) is None  # showing the answer changes nothing
+
+    alice.press_button(feedback, data=f"r:{question.id}")
+    again = await alice.wait_for_bot_message()
+    assert _asked_question(again, bot.practice.bank).id == question.id
+    reopened = await bot.practice.open_question(alice.id)
+    assert reopened is not None
+    assert reopened.question.id == question.id
+    assert reopened.hints_used == 0
+
+    alice.send_text(_partial_answer(question, real_grader()))
+    feedback = await alice.wait_for_bot_message()
+    alice.press_button(feedback, data=f"rh:{question.id}")
+    asked = await alice.wait_for_bot_message()
+    hint = await alice.wait_for_bot_message()
+    assert _asked_question(asked, bot.practice.bank).id == question.id
+    assert f"Hint 1/{len(question.hints)}:" in (hint.text or "")
+    reopened = await bot.practice.open_question(alice.id)
+    assert reopened is not None
+    assert reopened.hints_used == 1
 
 
 async def test_restart_between_question_and_answer(emulator: TelegramEmulator, database_url: str) -> None:

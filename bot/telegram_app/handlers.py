@@ -356,21 +356,17 @@ async def button(update: Update, context: Context) -> None:
                 notice = texts.STALE_BUTTON
             else:
                 await _send_revealed(update, context, revealed)
-        case "r", question_id if question_id:
+        case (("r" | "rh"), question_id) if question_id:
+            # Retry re-asks the closed question; "rh" (Hint under feedback) then gives a hint too.
             retried = await practice.retry(user_id, question_id)
             if isinstance(retried, NothingToRetry):
                 notice = texts.UNKNOWN_BUTTON
             else:
                 await _send_asked(update, context, practice, user_id, retried)
-        case "rh", question_id if question_id:
-            retried = await practice.retry(user_id, question_id)
-            if isinstance(retried, NothingToRetry):
-                notice = texts.UNKNOWN_BUTTON
-            else:
-                await _send_asked(update, context, practice, user_id, retried)
-                await _send_hint(update, context, await practice.hint(user_id, question_id))
+                if action == "rh":
+                    await _send_hint(update, context, await practice.hint(user_id, question_id))
         case "m", question_id if (question := practice.bank.get(question_id)) is not None:
-            await _send_rich(update, context, texts.revealed(Revealed(question, 0)).split("\n\n", 1)[-1])
+            await _send_rich(update, context, texts.model_answer(question))
         case "t", topic if topic:
             notice = await _toggle_topic(update, practice, user_id, topic)
         case "d", level if level in {"0", "1", "2", "3"}:
