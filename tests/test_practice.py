@@ -171,11 +171,6 @@ async def test_ask_opens_a_question(practice: Practice, clock: FrozenClock) -> N
         0,
         1.0,
     )
-    assert await practice.set_open_message(ALICE, asked.question.id, 77)
-    assert not await practice.set_open_message(ALICE, "another-question", 78)
-    opened = await practice.open_question(ALICE)
-    assert opened is not None
-    assert opened.message_id == 77
 
 
 async def test_answer_is_graded_recorded_and_closes_the_question(
@@ -525,10 +520,9 @@ async def test_a_user_cannot_touch_another_users_question(
     assert await practice.hint(BOB, qid) == NoOpenQuestion(stale=True)
     assert await practice.reveal(BOB, qid) == NoOpenQuestion(stale=True)
     assert await practice.skip(BOB, qid) == NoOpenQuestion(stale=True)
-    assert not await practice.set_open_message(BOB, qid, 5)
     opened = await practice.open_question(ALICE)
     assert opened is not None
-    assert (opened.question.id, opened.hints_used, opened.message_id) == (qid, 0, None)
+    assert (opened.question.id, opened.hints_used) == (qid, 0)
     assert await count_rows(sessionmaker, BOB) == (1, 0, 0)
     feedback = await answer(practice, asked.question.model_answer, ALICE)
     assert feedback.attempts_on_question == 1

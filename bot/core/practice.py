@@ -76,6 +76,16 @@ class UserInfo:
     language: str | None = None
 
 
+UserRef = int | UserInfo
+"""Who acts: the sender as the adapter knows them (created or refreshed in the same
+transaction), or the id of a user who already exists."""
+
+
+def user_id_of(who: UserRef) -> int:
+    """The Telegram user id of ``who``."""
+    return who.id if isinstance(who, UserInfo) else who
+
+
 @dataclass(frozen=True, slots=True)
 class UserSettings:
     """What a user practises and when the daily question comes."""
@@ -127,7 +137,6 @@ class OpenQuestion:
     hints_used: int
     hints_total: int
     max_score_now: float
-    message_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +317,6 @@ def _close(user: User) -> None:
     """Forget the open question; ``last_question_id`` stays for Retry."""
     user.open_question_id = None
     user.open_asked_at = None
-    user.open_message_id = None
     user.hints_used = 0
 
 
@@ -345,19 +353,7 @@ class Practice:
     async def touch_user(self, user: UserInfo) -> UserState:
         """Create the user or refresh their profile and last-seen time."""
         async with self._transaction() as session:
-            row, created = await repository.upsert_user(
-                session=session,
-                user_id=user.id,
-                chat_id=user.chat_id,
-                first_name=user.first_name,
-                username=user.username,
-                language=user.language,
-                now=self._now(),
-                timezone=self._default_timezone,
-                daily_time=self._default_daily_time,
-            )
-            if created:
-                logger.info("New user %d", user.id)
+            row, created = await self._upsert(session, user)
             return UserState(
                 id=row.id,
                 chat_id=row.chat_id,
@@ -371,48 +367,48 @@ class Practice:
                 open_question_id=row.open_question_id if self._open_of(row) else None,
             )
 
-    async def settings(self, user_id: int) -> UserSettings:
+    async def settings(self, who: UserRef) -> UserSettings:
         """The user's settings."""
         async with self._transaction() as session:
-            return _settings(await self._user(session, user_id))
+            return _settings(await self._user(session, who))
 
-    async def set_topics(self, user_id: int, topics: Iterable[str]) -> UserSettings | UnknownTopic:
+    async def set_topics(self, who: UserRef, topics: Iterable[str]) -> UserSettings | UnknownTopic:
         """Practise only these topics (none: all); stored in bank order without duplicates."""
         wanted = {self._topic_id(t) for t in topics}
         unknown = sorted(t for t in wanted if t not in self.bank.topics)
         if unknown:
             return UnknownTopic(unknown[0], tuple(self.bank.topics))
         async with self._transaction() as session:
-            user = await self._user(session, user_id)
+            user = await self._user(session, who)
             user.topics = [t for t in self.bank.topics if t in wanted]
             return _settings(user)
 
-    async def set_difficulty(self, user_id: int, level: int | None) -> UserSettings | InvalidSetting:
+    async def set_difficulty(self, who: UserRef, level: int | None) -> UserSettings | InvalidSetting:
         """Practise only one level (1-3), or every level with None."""
         if level is not None and level not in DIFFICULTIES:
             return InvalidSetting("difficulty", str(level), "1, 2, 3 or none")
         async with self._transaction() as session:
-            user = await self._user(session, user_id)
+            user = await self._user(session, who)
             user.difficulty = level
             return _settings(user)
 
-    async def set_timezone(self, user_id: int, name: str) -> UserSettings | InvalidSetting:
+    async def set_timezone(self, who: UserRef, name: str) -> UserSettings | InvalidSetting:
         """Set the IANA time zone used for streaks and the daily question."""
         canonical = canonical_timezone(name)
         if canonical is None:
             return InvalidSetting("timezone", name, "an IANA time zone such as Europe/Berlin")
         async with self._transaction() as session:
-            user = await self._user(session, user_id)
+            user = await self._user(session, who)
             user.timezone = canonical
             return _settings(user)
 
-    async def set_daily_time(self, user_id: int, value: str | None) -> UserSettings | InvalidSetting:
+    async def set_daily_time(self, who: UserRef, value: str | None) -> UserSettings | InvalidSetting:
         """Set the local "HH:MM" of the daily question, or None to turn it off."""
         normalised = parse_daily_time(value) if value is not None else None
         if value is not None and normalised is None:
             return InvalidSetting("daily_time", value, "a time such as 09:30")
         async with self._transaction() as session:
-            user = await self._user(session, user_id)
+            user = await self._user(session, who)
             user.daily_time = normalised
             return _settings(user)
 
@@ -439,17 +435,18 @@ class Practice:
 
     # ---- the loop --------------------------------------------------------------------------
 
-    async def ask(self, user_id: int, topic: str | None = None) -> Asked | UnknownTopic | EmptyPool:
+    async def ask(self, who: UserRef, topic: str | None = None) -> Asked | UnknownTopic | EmptyPool:
         """Open the next question, from ``topic`` or else the user's topics, at their difficulty.
 
         A question still open is skipped first (``Asked.replaced``).
         """
+        user_id = user_id_of(who)
         chosen = self._topic_id(topic) if topic is not None else None
         if chosen is not None and chosen not in self.bank.topics:
             return UnknownTopic(topic or "", tuple(self.bank.topics))
         now = self._now()
         async with self._transaction() as session:
-            user = await self._user(session, user_id)
+            user = await self._user(session, who)
             topics = (chosen,) if chosen else tuple(t for t in user.topics if t in self.bank.topics)
             pool = filter_pool(self.bank.questions, topics=topics, difficulty=user.difficulty)
             if not pool:
@@ -465,14 +462,15 @@ class Practice:
             self._open(user, question, now)
             return Asked(question, len(question.hints), is_repeat=question.id in reviews, replaced=replaced)
 
-    async def retry(self, user_id: int, question_id: str | None = None) -> Asked | NothingToRetry:
+    async def retry(self, who: UserRef, question_id: str | None = None) -> Asked | NothingToRetry:
         """Re-open the last question (or ``question_id``) for a fresh attempt.
 
         If that question is already open it stays as it is: retrying must not refund hints.
         """
+        user_id = user_id_of(who)
         now = self._now()
         async with self._transaction() as session:
-            user = await self._user(session, user_id)
+            user = await self._user(session, who)
             target = question_id or user.last_question_id
             question = self.bank.get(target) if target else None
             if question is None:
@@ -499,25 +497,15 @@ class Practice:
                 hints_used=user.hints_used,
                 hints_total=len(question.hints),
                 max_score_now=reachable_score(user.hints_used),
-                message_id=user.open_message_id,
             )
 
-    async def set_open_message(self, user_id: int, question_id: str, message_id: int) -> bool:
-        """Remember the chat message that asked the open question; False if it is no longer open."""
-        async with self._transaction() as session:
-            user = await repository.get_user(session=session, user_id=user_id, for_update=True)
-            if user is None or user.open_question_id != question_id:
-                return False
-            user.open_message_id = message_id
-            return True
-
-    async def hint(self, user_id: int, question_id: str | None = None) -> HintGiven | NoOpenQuestion | NoMoreHints:
+    async def hint(self, who: UserRef, question_id: str | None = None) -> HintGiven | NoOpenQuestion | NoMoreHints:
         """Give the next hint of the open question; each one lowers the reachable score.
 
         ``question_id`` (from a button) must match the open question, else the result is stale.
         """
         async with self._transaction() as session:
-            found = await self._locked_open(session, user_id, question_id)
+            found = await self._locked_open(session, who, question_id)
             if isinstance(found, NoOpenQuestion):
                 return found
             user, question = found
@@ -529,12 +517,13 @@ class Practice:
                 question.hints[user.hints_used - 1], user.hints_used, total, reachable_score(user.hints_used)
             )
 
-    async def answer(self, user_id: int, text: str) -> Feedback | NoOpenQuestion:
+    async def answer(self, who: UserRef, text: str) -> Feedback | NoOpenQuestion:
         """Grade an answer to the open question, record it, reschedule the question and close it."""
+        user_id = user_id_of(who)
         graded_text = text[:MAX_ANSWER_CHARS]
         now = self._now()
         async with self._transaction() as session:
-            found = await self._locked_open(session, user_id, None)
+            found = await self._locked_open(session, who, None)
             if isinstance(found, NoOpenQuestion):
                 return found
             user, question = found
@@ -572,11 +561,12 @@ class Practice:
                 truncated=len(text) > MAX_ANSWER_CHARS,
             )
 
-    async def reveal(self, user_id: int, question_id: str | None = None) -> Revealed | NoOpenQuestion:
+    async def reveal(self, who: UserRef, question_id: str | None = None) -> Revealed | NoOpenQuestion:
         """Give up on the open question: a zero-score attempt, a failed review, and the model answer."""
+        user_id = user_id_of(who)
         now = self._now()
         async with self._transaction() as session:
-            found = await self._locked_open(session, user_id, question_id)
+            found = await self._locked_open(session, who, question_id)
             if isinstance(found, NoOpenQuestion):
                 return found
             user, question = found
@@ -602,10 +592,10 @@ class Practice:
             _close(user)
             return Revealed(question, hints_used)
 
-    async def skip(self, user_id: int, question_id: str | None = None) -> Skipped | NoOpenQuestion:
+    async def skip(self, who: UserRef, question_id: str | None = None) -> Skipped | NoOpenQuestion:
         """Close the open question without a score; it is put off for a day."""
         async with self._transaction() as session:
-            found = await self._locked_open(session, user_id, question_id)
+            found = await self._locked_open(session, who, question_id)
             if isinstance(found, NoOpenQuestion):
                 return found
             user, question = found
@@ -614,10 +604,15 @@ class Practice:
 
     # ---- progress --------------------------------------------------------------------------
 
-    async def stats(self, user_id: int) -> Stats:
+    async def stats(self, who: UserRef) -> Stats:
         """Answers, average, streak in the user's time zone, and progress per topic."""
+        user_id = user_id_of(who)
         async with self._transaction() as session:
-            user = await repository.get_user(session=session, user_id=user_id)
+            user = (
+                await self._user(session, who)
+                if isinstance(who, UserInfo)
+                else await repository.get_user(session=session, user_id=who)
+            )
             attempts = await repository.list_attempts(session=session, user_id=user_id)
             reviews = await repository.list_reviews(session=session, user_id=user_id)
         tz = zone(user.timezone if user else "UTC")
@@ -669,22 +664,50 @@ class Practice:
         """Topic ids are lowercase with dashes; accept "Deep_Learning" for "deep-learning"."""
         return topic.strip().casefold().replace("_", "-").replace(" ", "-")
 
-    async def _user(self, session: AsyncSession, user_id: int) -> User:
-        """The user's row, locked for this transaction."""
-        user = await repository.get_user(session=session, user_id=user_id, for_update=True)
+    async def _user(self, session: AsyncSession, who: UserRef) -> User:
+        """The acting user's row, locked for this transaction.
+
+        Given a ``UserInfo`` (what an adapter knows about the sender), the row is created or
+        refreshed in this same transaction, so one update costs one transaction. Given a bare
+        id, the user must exist already.
+        """
+        if isinstance(who, UserInfo):
+            return (await self._upsert(session, who))[0]
+        user = await repository.get_user(session=session, user_id=who, for_update=True)
         if user is None:
-            raise UnknownUserError(f"no user {user_id}: call touch_user first")
+            raise UnknownUserError(f"no user {who}: call touch_user first")
         return user
+
+    async def _upsert(self, session: AsyncSession, info: UserInfo) -> tuple[User, bool]:
+        """Create the user or refresh their profile and last-seen time; True if created."""
+        row, created = await repository.upsert_user(
+            session=session,
+            user_id=info.id,
+            chat_id=info.chat_id,
+            first_name=info.first_name,
+            username=info.username,
+            language=info.language,
+            now=self._now(),
+            timezone=self._default_timezone,
+            daily_time=self._default_daily_time,
+        )
+        if created:
+            logger.info("New user %d", info.id)
+        return row, created
 
     def _open_of(self, user: User) -> Question | None:
         """The user's open question, if it is still in the bank."""
         return self.bank.get(user.open_question_id) if user.open_question_id else None
 
     async def _locked_open(
-        self, session: AsyncSession, user_id: int, question_id: str | None
+        self, session: AsyncSession, who: UserRef, question_id: str | None
     ) -> tuple[User, Question] | NoOpenQuestion:
         """The locked user and their open question, or why there is none."""
-        user = await repository.get_user(session=session, user_id=user_id, for_update=True)
+        user = (
+            await self._user(session, who)
+            if isinstance(who, UserInfo)
+            else await repository.get_user(session=session, user_id=who, for_update=True)
+        )
         question = self._open_of(user) if user else None
         if user is None or question is None:
             return NoOpenQuestion(stale=question_id is not None)
@@ -696,7 +719,6 @@ class Practice:
         """Make ``question`` the user's open question, with no hints used yet."""
         user.open_question_id = question.id
         user.open_asked_at = now
-        user.open_message_id = None
         user.hints_used = 0
         user.last_question_id = question.id
 

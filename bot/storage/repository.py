@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, delete, func, select
+from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,9 +52,28 @@ async def upsert_user(
     """Create the user or refresh their profile; returns the locked row and whether it is new.
 
     ``timezone`` and ``daily_time`` are a new user's defaults; an existing user keeps theirs.
-    ``INSERT … ON CONFLICT DO NOTHING`` first, so two first messages arriving together
-    cannot both try to create the user.
+    A returning user (the common case) costs one statement, ``UPDATE … RETURNING``; a new one
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING``, so two first messages arriving together
+    cannot both create the user: the one that loses the race refreshes the winner's row.
+    Either way the row comes back locked until commit.
     """
+    refresh = (
+        update(User)
+        .where(User.id == user_id)
+        .values(
+            chat_id=chat_id,
+            first_name=first_name,
+            username=username,
+            language=language,
+            last_seen_at=now,
+            blocked_at=None,  # they wrote to us, so they have not blocked the bot
+        )
+        .returning(User)
+    )
+    options = {"populate_existing": True}
+    user = (await session.scalars(refresh, execution_options=options)).one_or_none()
+    if user is not None:
+        return user, False
     values: dict[str, Any] = {
         "id": user_id,
         "chat_id": chat_id,
@@ -70,15 +89,11 @@ async def upsert_user(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = await session.execute(insert(User).values(values).on_conflict_do_nothing(index_elements=[User.id]))
-    created = _rowcount(result) == 1
-    user = await get_user(session=session, user_id=user_id, for_update=True)
-    assert user is not None, "the row was just inserted or already existed"
-    if not created:
-        user.chat_id, user.first_name, user.username, user.language = chat_id, first_name, username, language
-        user.last_seen_at = now
-        user.blocked_at = None  # they wrote to us, so they have not blocked the bot
-    return user, created
+    create = insert(User).values(values).on_conflict_do_nothing(index_elements=[User.id]).returning(User)
+    user = (await session.scalars(create, execution_options=options)).one_or_none()
+    if user is not None:
+        return user, True
+    return (await session.scalars(refresh, execution_options=options)).one(), False
 
 
 async def record_attempt(

@@ -31,6 +31,8 @@ from bot.core.practice import (
     Skipped,
     UnknownTopic,
     UserInfo,
+    UserRef,
+    user_id_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,11 +57,15 @@ def _info(update: Update) -> UserInfo:
     return UserInfo(user.id, chat.id, user.first_name or "", user.username, user.language_code)
 
 
-async def _touch(update: Update, context: Context) -> tuple[Practice, int]:
-    """Create or refresh the acting user; returns the service and their id."""
-    practice = _practice(context)
-    state = await practice.touch_user(_info(update))
-    return practice, state.id
+def _acting(update: Update, context: Context) -> tuple[Practice, UserInfo]:
+    """The service and the sender. Passing the sender's ``UserInfo`` to a service method creates
+    or refreshes their row in the same transaction as the action: one transaction per update."""
+    return _practice(context), _info(update)
+
+
+async def _touch(update: Update, context: Context) -> None:
+    """Create or refresh the sender's row, for handlers that have nothing else to store."""
+    await _practice(context).touch_user(_info(update))
 
 
 async def _send(update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
@@ -132,24 +138,22 @@ def _topics_keyboard(selected: tuple[str, ...], titles: dict[str, str], difficul
     return InlineKeyboardMarkup(rows)
 
 
-async def _ask(update: Update, context: Context, practice: Practice, user_id: int, topic: str | None) -> None:
+async def _ask(update: Update, context: Context, practice: Practice, who: UserRef, topic: str | None) -> None:
     """Open a question and send it (or say why there is none)."""
-    result = await practice.ask(user_id, topic)
-    await _send_asked(update, context, practice, user_id, result)
+    result = await practice.ask(who, topic)
+    await _send_asked(update, context, practice, result)
 
 
 async def _send_asked(
     update: Update,
     context: Context,
     practice: Practice,
-    user_id: int,
     result: Asked | UnknownTopic | EmptyPool | NothingToRetry,
 ) -> None:
     match result:
         case Asked(question=q):
             text = texts.question(result, practice.bank.topics.get(q.topic, q.topic))
-            sent = await _send(update, context, text, _question_keyboard(q.id, result.hints_total))
-            await practice.set_open_message(user_id, q.id, sent.message_id)
+            await _send(update, context, text, _question_keyboard(q.id, result.hints_total))
         case UnknownTopic():
             await _send(update, context, texts.unknown_topic(result, practice.bank.topics))
         case EmptyPool():
@@ -189,18 +193,18 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def question_command(update: Update, context: Context) -> None:
     """/question [topic] and /next: open a new question."""
-    practice, user_id = await _touch(update, context)
+    practice, who = _acting(update, context)
     topic = " ".join(context.args) if context.args else None
     if topic is not None and len(topic) > 64:
         await _send(update, context, texts.BAD_ARGUMENT.format(argument="that topic", usage=texts.QUESTION_USAGE))
         return
-    await _ask(update, context, practice, user_id, topic)
+    await _ask(update, context, practice, who, topic)
 
 
 async def topics_command(update: Update, context: Context) -> None:
     """/topics: a keyboard to choose topics and difficulty."""
-    practice, user_id = await _touch(update, context)
-    current = await practice.settings(user_id)
+    practice, who = _acting(update, context)
+    current = await practice.settings(who)
     titles = practice.bank.topics
     await _send(
         update,
@@ -212,14 +216,14 @@ async def topics_command(update: Update, context: Context) -> None:
 
 async def hint_command(update: Update, context: Context) -> None:
     """/hint: the next hint of the open question."""
-    practice, user_id = await _touch(update, context)
-    await _send_hint(update, context, await practice.hint(user_id))
+    practice, who = _acting(update, context)
+    await _send_hint(update, context, await practice.hint(who))
 
 
 async def answer_command(update: Update, context: Context) -> None:
     """/answer: give up and show the model answer."""
-    practice, user_id = await _touch(update, context)
-    result = await practice.reveal(user_id)
+    practice, who = _acting(update, context)
+    result = await practice.reveal(who)
     await _send_revealed(update, context, result)
 
 
@@ -232,21 +236,21 @@ async def _send_revealed(update: Update, context: Context, result: Revealed | No
 
 async def skip_command(update: Update, context: Context) -> None:
     """/skip: close the open question without a score."""
-    practice, user_id = await _touch(update, context)
-    result = await practice.skip(user_id)
+    practice, who = _acting(update, context)
+    result = await practice.skip(who)
     await _send(update, context, texts.skipped(result) if isinstance(result, Skipped) else texts.NO_OPEN_QUESTION)
 
 
 async def stats_command(update: Update, context: Context) -> None:
     """/stats: the user's progress."""
-    practice, user_id = await _touch(update, context)
-    await _send(update, context, texts.stats(await practice.stats(user_id)))
+    practice, who = _acting(update, context)
+    await _send(update, context, texts.stats(await practice.stats(who)))
 
 
 async def settings_command(update: Update, context: Context) -> None:
     """/settings: show the user's settings."""
-    practice, user_id = await _touch(update, context)
-    await _send(update, context, texts.settings(await practice.settings(user_id), practice.bank.topics))
+    practice, who = _acting(update, context)
+    await _send(update, context, texts.settings(await practice.settings(who), practice.bank.topics))
 
 
 async def delete_me_command(update: Update, context: Context) -> None:
@@ -265,8 +269,8 @@ async def delete_me_command(update: Update, context: Context) -> None:
 
 async def cancel_command(update: Update, context: Context) -> None:
     """/cancel: put the open question aside, if any."""
-    practice, user_id = await _touch(update, context)
-    result = await practice.skip(user_id)
+    practice, who = _acting(update, context)
+    result = await practice.skip(who)
     await _send(update, context, texts.CANCELLED if isinstance(result, Skipped) else texts.CANCELLED_NOTHING)
 
 
@@ -278,8 +282,8 @@ async def text_answer(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     assert message.text is not None
-    practice, user_id = await _touch(update, context)
-    result = await practice.answer(user_id, message.text)
+    practice, who = _acting(update, context)
+    result = await practice.answer(who, message.text)
     if isinstance(result, Feedback):
         await _send_rich(update, context, texts.feedback(result), _feedback_keyboard(result.question.id))
     else:
@@ -338,41 +342,41 @@ async def button(update: Update, context: Context) -> None:
     """Every inline button: ``n``, ``h:``/``a:``/``r:``/``rh:``/``m:`` + question id, ``t:``, ``d:``, ``del:``."""
     query = update.callback_query
     assert query is not None
-    practice, user_id = await _touch(update, context)
+    practice, who = _acting(update, context)
     action, _, arg = (query.data or "").partition(":")
     notice: str | None = None
     match action, arg:
         case "n", "":
-            await _ask(update, context, practice, user_id, None)
+            await _ask(update, context, practice, who, None)
         case "h", question_id if question_id:
-            hinted = await practice.hint(user_id, question_id)
+            hinted = await practice.hint(who, question_id)
             if isinstance(hinted, NoOpenQuestion):
                 notice = texts.STALE_BUTTON
             else:
                 await _send_hint(update, context, hinted)
         case "a", question_id if question_id:
-            revealed = await practice.reveal(user_id, question_id)
+            revealed = await practice.reveal(who, question_id)
             if isinstance(revealed, NoOpenQuestion):
                 notice = texts.STALE_BUTTON
             else:
                 await _send_revealed(update, context, revealed)
         case (("r" | "rh"), question_id) if question_id:
             # Retry re-asks the closed question; "rh" (Hint under feedback) then gives a hint too.
-            retried = await practice.retry(user_id, question_id)
+            retried = await practice.retry(who, question_id)
             if isinstance(retried, NothingToRetry):
                 notice = texts.UNKNOWN_BUTTON
             else:
-                await _send_asked(update, context, practice, user_id, retried)
+                await _send_asked(update, context, practice, retried)
                 if action == "rh":
-                    await _send_hint(update, context, await practice.hint(user_id, question_id))
+                    await _send_hint(update, context, await practice.hint(who, question_id))
         case "m", question_id if (question := practice.bank.get(question_id)) is not None:
             await _send_rich(update, context, texts.model_answer(question))
         case "t", topic if topic:
-            notice = await _toggle_topic(update, practice, user_id, topic)
+            notice = await _toggle_topic(update, practice, who, topic)
         case "d", level if level in {"0", "1", "2", "3"}:
-            notice = await _set_level(update, practice, user_id, int(level))
+            notice = await _set_level(update, practice, who, int(level))
         case "del", "yes":
-            removed = await practice.delete_user(user_id)
+            removed = await practice.delete_user(user_id_of(who))
             await _send(update, context, texts.deleted(removed))
         case "del", "no":
             await _send(update, context, texts.DELETE_KEPT)
@@ -381,8 +385,8 @@ async def button(update: Update, context: Context) -> None:
     await query.answer(notice)
 
 
-async def _toggle_topic(update: Update, practice: Practice, user_id: int, topic: str) -> str | None:
-    current = await practice.settings(user_id)
+async def _toggle_topic(update: Update, practice: Practice, who: UserRef, topic: str) -> str | None:
+    current = await practice.settings(who)
     if topic == "*":
         chosen: tuple[str, ...] = ()
     elif topic not in practice.bank.topics:
@@ -391,15 +395,15 @@ async def _toggle_topic(update: Update, practice: Practice, user_id: int, topic:
         chosen = tuple(t for t in current.topics if t != topic)
     else:
         chosen = (*current.topics, topic)
-    result = await practice.set_topics(user_id, chosen)
+    result = await practice.set_topics(who, chosen)
     if isinstance(result, UnknownTopic):
         return texts.UNKNOWN_BUTTON
     await _refresh_topics(update, practice, result.topics, result.difficulty)
     return texts.TOPIC_SAVED
 
 
-async def _set_level(update: Update, practice: Practice, user_id: int, level: int) -> str | None:
-    result = await practice.set_difficulty(user_id, level or None)
+async def _set_level(update: Update, practice: Practice, who: UserRef, level: int) -> str | None:
+    result = await practice.set_difficulty(who, level or None)
     if isinstance(result, InvalidSetting):
         return html.unescape(texts.invalid_setting(result))
     await _refresh_topics(update, practice, result.topics, result.difficulty)
