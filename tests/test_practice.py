@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -87,13 +88,17 @@ async def test_touch_user_creates_then_updates(practice: Practice, clock: Frozen
 async def test_new_users_get_the_configured_defaults(
     sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock
 ) -> None:
-    """The deployment's default zone and daily time apply to new users only; bad defaults fail at start."""
+    """New users get the deployment's zone and are not subscribed; /subscribe without a time uses
+    the default time; bad defaults fail at start."""
     practice = Practice(
         real_bank(), real_grader(), sessionmaker, clock, default_timezone="europe/paris", default_daily_time="8:00"
     )
-    assert (await practice.touch_user(user_info(ALICE))).settings == UserSettings((), None, "Europe/Paris", "08:00")
+    assert (await practice.touch_user(user_info(ALICE))).settings == UserSettings((), None, "Europe/Paris", None)
+    subscribed = await practice.subscribe(ALICE)
+    assert isinstance(subscribed, UserSettings)
+    assert subscribed.daily_time == "08:00"
     await practice.set_daily_time(ALICE, None)
-    assert (await practice.touch_user(user_info(ALICE))).settings.daily_time is None
+    assert (await practice.touch_user(user_info(ALICE))).settings.next_push_at is None
     with pytest.raises(ValueError, match="time zone"):
         Practice(real_bank(), real_grader(), sessionmaker, clock, default_timezone="Nowhere/Town")
     with pytest.raises(ValueError, match="HH:MM"):
@@ -125,8 +130,11 @@ async def test_settings_are_validated_and_normalised(practice: Practice) -> None
     assert isinstance(await practice.set_daily_time(ALICE, "25:00"), InvalidSetting)
     await practice.set_timezone(ALICE, "europe/berlin")
     await practice.set_daily_time(ALICE, "7:05")
-    assert await practice.settings(ALICE) == UserSettings(("deep-learning", "metrics"), 2, "Europe/Berlin", "07:05")
-    assert (await practice.set_topics(ALICE, [])) == UserSettings((), 2, "Europe/Berlin", "07:05")
+    # START is Monday 10 March 09:00 UTC, past 07:05 in Berlin (UTC+1 in March): next is Tuesday's.
+    next_push = datetime(2025, 3, 11, 6, 5, tzinfo=UTC)
+    expected = UserSettings(("deep-learning", "metrics"), 2, "Europe/Berlin", "07:05", next_push_at=next_push)
+    assert await practice.settings(ALICE) == expected
+    assert (await practice.set_topics(ALICE, [])) == replace(expected, topics=())
 
 
 async def test_ask_follows_topics_and_difficulty(practice: Practice) -> None:

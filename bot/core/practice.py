@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.bank import Bank
 from bot.core.grading import HINT_COST, MIN_REACHABLE, Grade, Grader
 from bot.core.models import Question
+from bot.core.pushtime import is_offset_like, next_occurrence, offset_zone
 from bot.core.scheduling import (
     ReviewState,
     choose_next_question,
@@ -96,7 +97,11 @@ class UserSettings:
     """Only this level (1-3); None means every level."""
     timezone: str
     daily_time: str | None
-    """Local "HH:MM" of the daily question; None means off."""
+    """Local "HH:MM" of the daily question; None means not subscribed."""
+    weekdays_only: bool = False
+    """Daily questions Monday to Friday only."""
+    next_push_at: datetime | None = None
+    """When the next daily question is due (UTC); None when not subscribed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +293,18 @@ def canonical_timezone(name: str) -> str | None:
     return _zone_names().get(name.strip().casefold())
 
 
+def resolve_timezone(name: str) -> str | InvalidSetting:
+    """The zone to store for what a user typed: an IANA name (any case) or a whole-hour UTC offset."""
+    canonical = canonical_timezone(name) or offset_zone(name)
+    if canonical is not None:
+        return canonical
+    if is_offset_like(name):
+        return InvalidSetting(
+            "timezone", name, "a whole-hour offset such as UTC+3, or your city's zone such as Asia/Kolkata"
+        )
+    return InvalidSetting("timezone", name, "a time zone such as Europe/Berlin, or an offset such as UTC+3")
+
+
 def parse_daily_time(value: str) -> str | None:
     """Normalise "7:05" or "07:05" to "07:05"; None if it is not a time of day."""
     match = _DAILY_TIME_RE.match(value.strip())
@@ -310,7 +327,28 @@ def _state(review: Review) -> ReviewState:
 
 def _settings(user: User) -> UserSettings:
     """The settings columns of a user row."""
-    return UserSettings(tuple(user.topics), user.difficulty, user.timezone, user.daily_time)
+    return UserSettings(
+        tuple(user.topics),
+        user.difficulty,
+        user.timezone,
+        user.daily_time,
+        weekdays_only=user.push_weekdays_only,
+        next_push_at=user.next_push_at,
+    )
+
+
+def refresh_next_push(user: User, now: datetime) -> None:
+    """Recompute when the user's next daily question is due, after any change to its settings.
+
+    Not subscribed (or blocked) means no next push. The unique delivery row per local day
+    still guarantees one push a day, even if a new time makes "today" due again.
+    """
+    if user.daily_time is None or user.blocked_at is not None:
+        user.next_push_at = None
+        return
+    user.next_push_at, _ = next_occurrence(
+        user.daily_time, user.timezone, weekdays_only=user.push_weekdays_only, after=now
+    )
 
 
 def _close(user: User) -> None:
@@ -334,7 +372,7 @@ class Practice:
         clock: Clock = utc_now,
         *,
         default_timezone: str = "UTC",
-        default_daily_time: str | None = None,
+        default_daily_time: str = "09:00",
     ) -> None:
         self.bank = bank
         self.grader = grader
@@ -344,9 +382,11 @@ class Practice:
         if timezone is None:
             raise ValueError(f"unknown default time zone {default_timezone!r}")
         self._default_timezone = timezone
-        self._default_daily_time = parse_daily_time(default_daily_time) if default_daily_time else None
-        if default_daily_time and self._default_daily_time is None:
+        daily_time = parse_daily_time(default_daily_time)
+        if daily_time is None:
             raise ValueError(f"default daily time {default_daily_time!r} is not HH:MM")
+        self.default_daily_time = daily_time
+        """What ``subscribe`` uses when no time is given."""
 
     # ---- users and settings --------------------------------------------------------------
 
@@ -393,38 +433,62 @@ class Practice:
             return _settings(user)
 
     async def set_timezone(self, who: UserRef, name: str) -> UserSettings | InvalidSetting:
-        """Set the IANA time zone used for streaks and the daily question."""
-        canonical = canonical_timezone(name)
-        if canonical is None:
-            return InvalidSetting("timezone", name, "an IANA time zone such as Europe/Berlin")
+        """Set the time zone used for streaks and the daily question: an IANA name or a UTC offset."""
+        zone_name = resolve_timezone(name)
+        if isinstance(zone_name, InvalidSetting):
+            return zone_name
         async with self._transaction() as session:
             user = await self._user(session, who)
-            user.timezone = canonical
+            user.timezone = zone_name
+            refresh_next_push(user, self._now())
             return _settings(user)
 
     async def set_daily_time(self, who: UserRef, value: str | None) -> UserSettings | InvalidSetting:
-        """Set the local "HH:MM" of the daily question, or None to turn it off."""
+        """Set the local "HH:MM" of the daily question, or None to unsubscribe."""
         normalised = parse_daily_time(value) if value is not None else None
         if value is not None and normalised is None:
             return InvalidSetting("daily_time", value, "a time such as 09:30")
         async with self._transaction() as session:
             user = await self._user(session, who)
             user.daily_time = normalised
+            refresh_next_push(user, self._now())
             return _settings(user)
 
-    async def mark_pushed(self, user_id: int) -> None:
-        """Remember that the daily question reached the user now."""
+    async def subscribe(
+        self, who: UserRef, daily_time: str | None = None, timezone: str | None = None
+    ) -> UserSettings | InvalidSetting:
+        """Subscribe to the daily question at ``daily_time`` (default: the configured one) in
+        ``timezone`` (default: the user's current zone); both checked before anything changes."""
+        normalised = parse_daily_time(daily_time) if daily_time is not None else self.default_daily_time
+        if normalised is None:
+            return InvalidSetting("daily_time", daily_time or "", "a time such as 09:30")
+        zone_name = resolve_timezone(timezone) if timezone is not None else None
+        if isinstance(zone_name, InvalidSetting):
+            return zone_name
         async with self._transaction() as session:
-            user = await repository.get_user(session=session, user_id=user_id, for_update=True)
-            if user is not None:
-                user.last_push_at = self._now()
+            user = await self._user(session, who)
+            user.daily_time = normalised
+            if zone_name is not None:
+                user.timezone = zone_name
+            refresh_next_push(user, self._now())
+            return _settings(user)
+
+    async def set_push_days(self, who: UserRef, *, weekdays_only: bool) -> UserSettings:
+        """Daily questions every day, or Monday to Friday only."""
+        async with self._transaction() as session:
+            user = await self._user(session, who)
+            user.push_weekdays_only = weekdays_only
+            refresh_next_push(user, self._now())
+            return _settings(user)
 
     async def mark_blocked(self, user_id: int) -> None:
-        """Remember that the user blocked the bot (no more pushes until they write again)."""
+        """The user blocked the bot: remember it and unsubscribe them (they can subscribe again)."""
         async with self._transaction() as session:
             user = await repository.get_user(session=session, user_id=user_id, for_update=True)
             if user is not None:
                 user.blocked_at = self._now()
+                user.daily_time = None
+                refresh_next_push(user, self._now())
 
     async def delete_user(self, user_id: int) -> int:
         """Delete every row of the user; returns how many rows went."""
@@ -440,27 +504,42 @@ class Practice:
 
         A question still open is skipped first (``Asked.replaced``).
         """
-        user_id = user_id_of(who)
         chosen = self._topic_id(topic) if topic is not None else None
         if chosen is not None and chosen not in self.bank.topics:
             return UnknownTopic(topic or "", tuple(self.bank.topics))
         now = self._now()
         async with self._transaction() as session:
             user = await self._user(session, who)
-            topics = (chosen,) if chosen else tuple(t for t in user.topics if t in self.bank.topics)
-            pool = filter_pool(self.bank.questions, topics=topics, difficulty=user.difficulty)
-            if not pool:
-                return EmptyPool(topics, user.difficulty)
-            replaced = await self._skip_open(session, user, now)
-            reviews = {
-                r.question_id: _state(r) for r in await repository.list_reviews(session=session, user_id=user_id)
-            }
-            question = choose_next_question(
-                pool, reviews, last_question_id=user.last_question_id, now=now, seed=user_id
-            )
-            assert question is not None, "the pool is not empty"
-            self._open(user, question, now)
-            return Asked(question, len(question.hints), is_repeat=question.id in reviews, replaced=replaced)
+            chosen_question = await self.choose_for(session, user, now, chosen)
+            if isinstance(chosen_question, EmptyPool):
+                return chosen_question
+            question, is_repeat = chosen_question
+            replaced = await self.open_in(session, user, question, now)
+            return Asked(question, len(question.hints), is_repeat=is_repeat, replaced=replaced)
+
+    # Building blocks for services that compose their own transaction (the daily push).
+
+    async def choose_for(
+        self, session: AsyncSession, user: User, now: datetime, topic: str | None = None
+    ) -> tuple[Question, bool] | EmptyPool:
+        """The question spaced repetition picks for ``user`` now, and whether they saw it before.
+
+        From ``topic`` if given, else the user's topics, at the user's difficulty. Changes nothing.
+        """
+        topics = (topic,) if topic else tuple(t for t in user.topics if t in self.bank.topics)
+        pool = filter_pool(self.bank.questions, topics=topics, difficulty=user.difficulty)
+        if not pool:
+            return EmptyPool(topics, user.difficulty)
+        reviews = {r.question_id: _state(r) for r in await repository.list_reviews(session=session, user_id=user.id)}
+        question = choose_next_question(pool, reviews, last_question_id=user.last_question_id, now=now, seed=user.id)
+        assert question is not None, "the pool is not empty"
+        return question, question.id in reviews
+
+    async def open_in(self, session: AsyncSession, user: User, question: Question, now: datetime) -> Question | None:
+        """Make ``question`` the user's open question; the one open before is skipped and returned."""
+        replaced = await self._skip_open(session, user, now)
+        self._open(user, question, now)
+        return replaced
 
     async def retry(self, who: UserRef, question_id: str | None = None) -> Asked | NothingToRetry:
         """Re-open the last question (or ``question_id``) for a fresh attempt.
@@ -689,7 +768,6 @@ class Practice:
             language=info.language,
             now=self._now(),
             timezone=self._default_timezone,
-            daily_time=self._default_daily_time,
         )
         if created:
             logger.info("New user %d", info.id)

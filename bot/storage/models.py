@@ -7,7 +7,7 @@ stored portably by :class:`UTCDateTime`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -102,17 +104,20 @@ class User(Base):
     """Only questions of this level (1-3); None means every level."""
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     daily_time: Mapped[str | None] = mapped_column(String(5))
-    """Local "HH:MM" of the daily question; None means no daily push."""
-    last_push_at: Mapped[datetime | None]
-    """When the daily push last reached this user (so a restart does not push twice)."""
+    """Local "HH:MM" of the daily question; None means not subscribed."""
+    push_weekdays_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Daily questions on Monday to Friday only (in the user's own time zone)."""
+    next_push_at: Mapped[datetime | None] = mapped_column(index=True)
+    """The next daily question is due at this UTC instant; None when not subscribed.
+
+    Kept up to date from ``daily_time``, ``timezone`` and the days whenever one of them
+    changes and whenever a push is claimed, so finding who is due is one index range scan."""
     blocked_at: Mapped[datetime | None]
     """When Telegram said the user blocked the bot (403); cleared when they write again."""
 
     open_question_id: Mapped[str | None] = mapped_column(String(QUESTION_ID_LENGTH))
     open_asked_at: Mapped[datetime | None]
     hints_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    open_message_id: Mapped[int | None] = mapped_column(BigInteger)
-    """The chat message that asked the open question, so the adapter can refer to it."""
     last_question_id: Mapped[str | None] = mapped_column(String(QUESTION_ID_LENGTH))
     """The question asked most recently: never asked twice in a row, and what "Retry" re-opens."""
 
@@ -162,3 +167,35 @@ class Review(Base):
     """Score of the latest graded attempt; None if the question was only ever skipped."""
     seen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_seen_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """One daily question for one user on one local day: the claim that makes pushes exactly-once.
+
+    The unique ``(user_id, local_date)`` pair is the guarantee: whichever bot process inserts
+    the row first owns that day's push, and nobody can insert a second one. ``status`` moves
+    from ``claimed`` to ``sent``, ``failed`` or ``blocked``; a push found too late (after the
+    grace period) is recorded as ``skipped`` without sending.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("user_id", "local_date"),
+        Index("ix_deliveries_status_claimed_at", "status", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    """The subscriber's own calendar day this push belongs to."""
+    scheduled_for: Mapped[datetime]
+    """The UTC instant of the subscriber's local push time on that day."""
+    question_id: Mapped[str | None] = mapped_column(String(QUESTION_ID_LENGTH))
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_at: Mapped[datetime]
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    """Which bot process claimed it (host and pid), for the logs and stale-claim recovery."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    finished_at: Mapped[datetime | None]
+    """When it was sent, failed for good, or skipped."""
+    error: Mapped[str | None] = mapped_column(String(256))

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Attempt, Review, User
+from bot.storage.models import Attempt, Delivery, Review, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +47,10 @@ async def upsert_user(
     language: str | None,
     now: datetime,
     timezone: str = "UTC",
-    daily_time: str | None = None,
 ) -> tuple[User, bool]:
     """Create the user or refresh their profile; returns the locked row and whether it is new.
 
-    ``timezone`` and ``daily_time`` are a new user's defaults; an existing user keeps theirs.
+    ``timezone`` is a new user's default; an existing user keeps theirs. New users are not subscribed.
     A returning user (the common case) costs one statement, ``UPDATE … RETURNING``; a new one
     ``INSERT … ON CONFLICT DO NOTHING RETURNING``, so two first messages arriving together
     cannot both create the user: the one that loses the race refreshes the winner's row.
@@ -84,7 +83,6 @@ async def upsert_user(
         "last_seen_at": now,
         "topics": [],
         "timezone": timezone,
-        "daily_time": daily_time,
         "hints_used": 0,
     }
     dialect = session.get_bind().dialect.name
@@ -171,10 +169,58 @@ async def list_reviews(*, session: AsyncSession, user_id: int) -> Sequence[Revie
     return (await session.execute(select(Review).where(Review.user_id == user_id))).scalars().all()
 
 
-async def list_users_with_daily_time(*, session: AsyncSession) -> Sequence[User]:
-    """Users who asked for a daily question and have not blocked the bot (for the daily push)."""
-    stmt = select(User).where(User.daily_time.is_not(None), User.blocked_at.is_(None)).order_by(User.id)
-    return (await session.execute(stmt)).scalars().all()
+async def due_subscribers(*, session: AsyncSession, now: datetime, limit: int) -> Sequence[User]:
+    """Up to ``limit`` subscribers whose next daily question is due, earliest first, locked.
+
+    An index range scan on ``next_push_at`` (NULL for everybody not subscribed). On PostgreSQL
+    the rows are locked ``FOR UPDATE SKIP LOCKED``, so bot processes running side by side take
+    different subscribers instead of queueing on the same ones; SQLite has one writer anyway.
+    """
+    stmt = (
+        select(User)
+        .where(User.next_push_at <= now)
+        .order_by(User.next_push_at, User.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def claim_delivery(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    local_date: date,
+    scheduled_for: datetime,
+    question_id: str | None,
+    status: str,
+    now: datetime,
+    claimed_by: str,
+) -> int | None:
+    """Insert the user's delivery row for ``local_date``; its id, or None if that day already has one.
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: of any number of processes trying at
+    once, exactly one gets an id.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Delivery)
+        .values(
+            user_id=user_id,
+            local_date=local_date,
+            scheduled_for=scheduled_for,
+            question_id=question_id,
+            status=status,
+            claimed_at=now,
+            claimed_by=claimed_by,
+            attempts=0,
+            finished_at=None if status == "claimed" else now,
+        )
+        .on_conflict_do_nothing(index_elements=[Delivery.user_id, Delivery.local_date])
+        .returning(Delivery.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def delete_user_data(*, session: AsyncSession, user_id: int) -> int:
