@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"  # noqa: S104 (a webhook server must listen beyond loopback)
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     bank_path: Path | None = None
+    push_grace_minutes: int = Field(default=180, ge=1, le=24 * 60)
+    telegram_rate_limit: int = Field(default=30, ge=1, le=1000)
 
     @field_validator("telegram_bot_token")
     @classmethod

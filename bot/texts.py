@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
+from bot.core.daily import AdminStats
 from bot.core.grading import Grade, Verdict
 from bot.core.models import Question
 from bot.core.practice import (
@@ -27,6 +28,7 @@ from bot.core.practice import (
     Stats,
     UnknownTopic,
     UserSettings,
+    zone,
 )
 
 MAX_MESSAGE_CHARS = 4096
@@ -44,7 +46,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("answer", "Give up and see the model answer"),
     ("skip", "Skip the open question"),
     ("stats", "Your progress"),
-    ("settings", "Your settings"),
+    ("subscribe", "A daily question at your time (e.g. /subscribe 08:30 Europe/Berlin)"),
+    ("unsubscribe", "Stop the daily question"),
+    ("settings", "Your settings: daily time, time zone, days, topics"),
     ("delete_me", "Delete all your data"),
     ("cancel", "Cancel what is in progress"),
 )
@@ -97,6 +101,23 @@ DELETED = "🗑 Done: all your data is deleted ({rows} records). Send /start if 
 DELETE_KEPT = "OK, nothing was deleted."
 TOPICS_PICK = "<b>Choose what to practise</b> (tap to switch a topic on or off):"
 TOPIC_SAVED = "Saved."
+UNSUBSCRIBED = "🔕 Daily question off. /subscribe turns it on again."
+NOT_SUBSCRIBED = "You are not subscribed to the daily question. /subscribe turns it on."
+ZONE_PICK = (
+    "🌍 Is that your time zone? Tap yours below, or send <code>/settings zone UTC+3</code> "
+    "or a city zone such as <code>/settings zone America/Chicago</code>."
+)
+SUBSCRIBE_USAGE = (
+    "Usage: /subscribe [HH:MM] [time zone], e.g. <code>/subscribe 08:30 Europe/Berlin</code> "
+    "or <code>/subscribe 7:00 UTC-5</code>."
+)
+SETTINGS_USAGE = (
+    "Usage: <code>/settings time 08:30</code>, <code>/settings zone Europe/Berlin</code>, "
+    "<code>/settings days weekdays</code> or <code>/settings days every</code>, or /topics."
+)
+BUTTON_EVERY_DAY = "Every day"
+BUTTON_WEEKDAYS = "Weekdays only"
+BUTTON_PICK_ZONE = "🌍 Change time zone"
 UNKNOWN_BUTTON = "This button is not recognised. It may be from an old version of the bot."
 ERROR_APOLOGY = "😔 Sorry, something went wrong on my side. Please try again in a moment."
 SLOW_DOWN = (
@@ -185,6 +206,11 @@ def empty_pool(result: EmptyPool) -> str:
     """No question matches the user's choice."""
     level = f" at level {LEVEL_NAMES.get(result.difficulty, '?')}" if result.difficulty else ""
     return f"No question matches your topics{level}. Change them with /topics."
+
+
+def bad_subscribe_argument(argument: str) -> str:
+    """An argument of /subscribe that is neither a time nor a zone."""
+    return f"I could not read “{html.escape(argument[:64])}” as a time or a time zone. {SUBSCRIBE_USAGE}"
 
 
 def invalid_setting(result: InvalidSetting) -> str:
@@ -306,17 +332,63 @@ def stats(result: Stats) -> str:
 
 
 def settings(result: UserSettings, titles: dict[str, str]) -> str:
-    """The user's settings."""
+    """The user's settings, and how to change each one."""
     topics = ", ".join(titles.get(t, t) for t in result.topics) if result.topics else "all topics"
     level = LEVEL_NAMES.get(result.difficulty, "?") if result.difficulty else "any level"
-    daily = result.daily_time or "off"
     return _fit(
         "⚙️ <b>Your settings</b>\n"
         f"Topics: {html.escape(topics)}\n"
         f"Difficulty: {level}\n"
         f"Time zone: {html.escape(result.timezone)}\n"
-        f"Daily question: {html.escape(daily)}\n\n"
-        "Change topics and difficulty with /topics."
+        f"Daily question: {_daily_line(result)}\n\n"
+        "Change them with:\n"
+        "/settings time 08:30 — the time of the daily question\n"
+        "/settings zone Europe/Berlin — your time zone (or an offset: UTC+3)\n"
+        "/settings days weekdays — or <code>every</code> day\n"
+        "/topics — topics and difficulty · /unsubscribe — stop the daily question"
+    )
+
+
+def _daily_line(result: UserSettings) -> str:
+    if result.daily_time is None:
+        return "off (turn it on with /subscribe)"
+    days = "Monday to Friday" if result.weekdays_only else "every day"
+    return f"{html.escape(result.daily_time)}, {days}"
+
+
+def subscribed(result: UserSettings, *, zone_given: bool) -> str:
+    """Confirmation of /subscribe (and of a time, zone or days change while subscribed)."""
+    assert result.daily_time is not None
+    when = _next_push(result)
+    lines = [f"📅 <b>Daily question on</b>: {_daily_line(result)}, time zone {html.escape(result.timezone)}."]
+    if when:
+        lines.append(f"The next one comes {when}.")
+    lines.append("Reply to it in your own words and I grade it as usual. /unsubscribe stops it.")
+    if not zone_given:
+        lines.extend(("", ZONE_PICK))
+    return "\n".join(lines)
+
+
+def _next_push(result: UserSettings) -> str:
+    if result.next_push_at is None:
+        return ""
+    local = result.next_push_at.astimezone(zone(result.timezone))
+    return f"on {local:%a %d %b} at {local:%H:%M} your time"
+
+
+def daily_question(asked: Asked, topic_title: str) -> str:
+    """The pushed question of the day: the same as /question, with its own header."""
+    return _fit("☀️ <b>Your daily interview question</b>\n" + question(asked, topic_title))
+
+
+def admin(result: AdminStats) -> str:
+    """The admin view."""
+    return (
+        "🛠 <b>Admin</b>\n"
+        f"Users: {result.users} · active this week: {result.active_this_week}\n"
+        f"Subscribers: {result.subscribers} · due now: {result.due_now}\n"
+        f"Pushes today (UTC): {result.sent_today} sent, {result.failed_today} failed, "
+        f"{result.blocked_today} blocked, {result.skipped_today} skipped (too late)"
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -541,6 +541,47 @@ class Practice:
         self._open(user, question, now)
         return replaced
 
+    # Building blocks for mock interview rounds (``bot.core.interview``).
+
+    async def user_in(self, session: AsyncSession, who: UserRef) -> User:
+        """The acting user's row, locked; created or refreshed in ``session`` when ``who`` is a ``UserInfo``."""
+        return await self._user(session, who)
+
+    async def close_open_in(self, session: AsyncSession, user: User, now: datetime) -> Question | None:
+        """Put the user's open question aside as skipped (if there is one) and return it."""
+        return await self._skip_open(session, user, now)
+
+    async def record_answer_in(
+        self,
+        session: AsyncSession,
+        user_id: int,
+        question: Question,
+        grade: Grade,
+        *,
+        answer_text: str,
+        hints_used: int,
+        now: datetime,
+    ) -> None:
+        """Record a graded answer given outside the practice loop and move the question on its schedule."""
+        await repository.record_attempt(
+            session=session,
+            user_id=user_id,
+            question_id=question.id,
+            topic=question.topic,
+            answer_text=answer_text,
+            score=grade.score,
+            coverage=grade.coverage,
+            max_score=grade.max_score,
+            verdict=grade.verdict.value,
+            covered=[{"name": c.name, "weight": c.weight, "quote": c.quote} for c in grade.covered],
+            missed=list(grade.missed),
+            contradicted=[{"name": c.name, "weight": c.weight, "quote": c.quote} for c in grade.contradicted],
+            hints_used=hints_used,
+            gave_up=False,
+            now=now,
+        )
+        await self._reschedule(session, user_id, question.id, grade.score, now)
+
     async def retry(self, who: UserRef, question_id: str | None = None) -> Asked | NothingToRetry:
         """Re-open the last question (or ``question_id``) for a fresh attempt.
 
@@ -725,6 +766,14 @@ class Practice:
         )
 
     # ---- internals -------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The service's clock (injected in tests), aware UTC."""
+        return self._now()
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """One session and one transaction, for services that compose the building blocks above."""
+        return self._transaction()
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:

@@ -7,6 +7,7 @@ one), builds the application and runs long polling, or a webhook server when
 
 from __future__ import annotations
 
+import datetime as dtm
 import logging
 import sys
 from typing import Any, cast
@@ -27,15 +28,18 @@ from telegram.ext import (
 from bot import texts
 from bot.config import Settings, configure_logging
 from bot.core.bank import Bank, BankError, load_bank
+from bot.core.daily import DailyPush
 from bot.core.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
 from bot.telegram_app import handlers
+from bot.telegram_app.daily import RUNNER_KEY, PushRunner, schedule_push
 from bot.telegram_app.flood import MAX_CONCURRENT_UPDATES, FloodGuard, PerUserUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
 ENGINE_KEY = "engine"
 MIGRATE_KEY = "migrate_on_start"
+SCHEDULE_KEY = "schedule_daily_push"
 SEND_RETRIES = 3
 """How often a send that got 429 (flood control) is retried after waiting ``retry_after``."""
 WEBHOOK_PATH = "telegram"
@@ -49,17 +53,21 @@ def build_application(
     engine: AsyncEngine | None = None,
     migrate_on_start: bool = False,
     flood_guard: FloodGuard | None = None,
+    push_runner: PushRunner | None = None,
+    schedule_daily_push: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The bot, ready to run: every handler registered here and nowhere else.
 
     ``engine`` (the one behind ``practice``) is migrated in ``post_init`` if asked, and
     disposed in ``post_shutdown``. ``flood_guard`` defaults to 10 messages per 5 s per user.
+    ``push_runner`` defaults to one over ``practice`` with the configured grace period; the
+    push runs every minute on the JobQueue unless ``schedule_daily_push`` is off.
     """
     builder = (
         ApplicationBuilder()
         .token(settings.token)
         # Telegram's flood limits: wait out a 429's retry_after and try again, a few times.
-        .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=SEND_RETRIES))
         # Users are served concurrently, each user's own updates in order; floods are cut short.
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, flood_guard or FloodGuard()))
     )
@@ -70,6 +78,13 @@ def build_application(
     application.bot_data[handlers.PRACTICE_KEY] = practice
     application.bot_data[ENGINE_KEY] = engine
     application.bot_data[MIGRATE_KEY] = migrate_on_start
+    application.bot_data[SCHEDULE_KEY] = schedule_daily_push
+    runner = push_runner or PushRunner(DailyPush(practice, grace=dtm.timedelta(minutes=settings.push_grace_minutes)))
+    if runner.daily.practice is not practice:
+        raise ValueError("the push runner must use the same practice service")
+    application.bot_data[RUNNER_KEY] = runner
+    application.bot_data[handlers.DAILY_KEY] = runner.daily
+    application.bot_data[handlers.ADMINS_KEY] = frozenset(settings.admin_ids)
     if bank is not practice.bank:
         raise ValueError("the practice service must use the same bank")
 
@@ -88,6 +103,9 @@ def build_application(
     application.add_handler(CommandHandler("skip", handlers.skip_command))
     application.add_handler(CommandHandler("stats", handlers.stats_command))
     application.add_handler(CommandHandler("settings", handlers.settings_command))
+    application.add_handler(CommandHandler("subscribe", handlers.subscribe_command))
+    application.add_handler(CommandHandler("unsubscribe", handlers.unsubscribe_command))
+    application.add_handler(CommandHandler("admin", handlers.admin_command))
     application.add_handler(CommandHandler("delete_me", handlers.delete_me_command))
     application.add_handler(CommandHandler("cancel", handlers.cancel_command))
     # 3. Any other command: after the known ones, before free text would take it as an answer.
@@ -113,6 +131,8 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     if engine is not None and application.bot_data.get(MIGRATE_KEY):
         await migrate_engine(engine)
     await application.bot.set_my_commands([BotCommand(name, description) for name, description in texts.COMMANDS])
+    if application.bot_data.get(SCHEDULE_KEY):
+        schedule_push(application)
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
@@ -155,7 +175,13 @@ def run(settings: Settings) -> None:
     configure_logging(settings)
     bank = load_bank_or_exit(settings)
     engine = create_engine_from_url(settings.database_url)
-    practice = Practice(bank, bank.make_grader(), make_sessionmaker(engine))
+    practice = Practice(
+        bank,
+        bank.make_grader(),
+        make_sessionmaker(engine),
+        default_timezone=settings.default_timezone,
+        default_daily_time=settings.default_daily_time,
+    )
     application = build_application(settings, bank, practice, engine=engine, migrate_on_start=True)
     logger.info("Starting with %d questions in %d topics", len(bank.questions), len(bank.topics))
     if settings.webhook_url:

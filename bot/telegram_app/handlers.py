@@ -17,6 +17,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.core.daily import DailyPush
 from bot.core.practice import (
     Asked,
     EmptyPool,
@@ -32,13 +33,21 @@ from bot.core.practice import (
     UnknownTopic,
     UserInfo,
     UserRef,
+    UserSettings,
+    parse_daily_time,
     user_id_of,
 )
+from bot.core.pushtime import is_offset_like
+from bot.telegram_app.keyboards import question_keyboard, settings_keyboard, zone_keyboard
 
 logger = logging.getLogger(__name__)
 
 PRACTICE_KEY = "practice"
 """``application.bot_data`` key of the ``Practice`` service (set by the composition root)."""
+DAILY_KEY = "daily"
+"""``application.bot_data`` key of the ``DailyPush`` service."""
+ADMINS_KEY = "admin_ids"
+"""``application.bot_data`` key of the frozenset of admin user ids (``ADMIN_IDS``)."""
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -98,12 +107,6 @@ async def _send_rich(
     return await context.bot.send_message(chat.id, plain, reply_markup=markup)
 
 
-def _question_keyboard(question_id: str, hints: int) -> InlineKeyboardMarkup:
-    row = [InlineKeyboardButton(texts.BUTTON_HINT, callback_data=f"h:{question_id}")] if hints else []
-    row.append(InlineKeyboardButton(texts.BUTTON_MODEL, callback_data=f"a:{question_id}"))
-    return InlineKeyboardMarkup([row])
-
-
 def _feedback_keyboard(question_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
@@ -153,7 +156,7 @@ async def _send_asked(
     match result:
         case Asked(question=q):
             text = texts.question(result, practice.bank.topics.get(q.topic, q.topic))
-            await _send(update, context, text, _question_keyboard(q.id, result.hints_total))
+            await _send(update, context, text, question_keyboard(q.id, result.hints_total))
         case UnknownTopic():
             await _send(update, context, texts.unknown_topic(result, practice.bank.topics))
         case EmptyPool():
@@ -248,9 +251,91 @@ async def stats_command(update: Update, context: Context) -> None:
 
 
 async def settings_command(update: Update, context: Context) -> None:
-    """/settings: show the user's settings."""
+    """/settings, or /settings time|zone|days <value>: show or change the settings."""
     practice, who = _acting(update, context)
-    await _send(update, context, texts.settings(await practice.settings(who), practice.bank.topics))
+    args = context.args or []
+    if not args:
+        current = await practice.settings(who)
+        markup = settings_keyboard(subscribed=current.daily_time is not None, weekdays_only=current.weekdays_only)
+        await _send(update, context, texts.settings(current, practice.bank.topics), markup)
+        return
+    name, values = args[0].casefold(), args[1:]
+    value = " ".join(values)
+    result: UserSettings | InvalidSetting
+    match name:
+        case "time" if value:
+            result = await practice.set_daily_time(who, value)
+        case "zone" | "timezone" | "tz" if value:
+            result = await practice.set_timezone(who, value)
+        case "days" if value.casefold() in {"every", "daily", "all", "weekdays", "workdays"}:
+            result = await practice.set_push_days(who, weekdays_only=value.casefold() in {"weekdays", "workdays"})
+        case "topics" | "difficulty" | "level":
+            await topics_command(update, context)
+            return
+        case _:
+            await _send(update, context, texts.SETTINGS_USAGE)
+            return
+    await _send_settings_result(update, context, practice, result)
+
+
+async def _send_settings_result(
+    update: Update, context: Context, practice: Practice, result: UserSettings | InvalidSetting
+) -> None:
+    if isinstance(result, InvalidSetting):
+        await _send(update, context, texts.invalid_setting(result) + "\n" + texts.SETTINGS_USAGE)
+    else:
+        markup = settings_keyboard(subscribed=result.daily_time is not None, weekdays_only=result.weekdays_only)
+        await _send(update, context, texts.settings(result, practice.bank.topics), markup)
+
+
+async def subscribe_command(update: Update, context: Context) -> None:
+    """/subscribe [HH:MM] [zone]: the daily question, at the default time and current zone if not given."""
+    practice, who = _acting(update, context)
+    daily_time: str | None = None
+    zone_words: list[str] = []
+    for argument in context.args or []:
+        if daily_time is None and parse_daily_time(argument) is not None:
+            daily_time = argument
+        else:
+            zone_words.append(argument)
+    zone = " ".join(zone_words) or None
+    if zone is not None and len(zone_words) > 1 and not is_offset_like(zone):
+        await _send(update, context, texts.bad_subscribe_argument(zone))
+        return
+    result = await practice.subscribe(who, daily_time, zone)
+    if isinstance(result, InvalidSetting):
+        if result.name == "timezone" and zone is not None and "/" not in zone and not is_offset_like(zone):
+            await _send(update, context, texts.bad_subscribe_argument(zone))
+        else:
+            await _send(update, context, texts.invalid_setting(result) + "\n" + texts.SUBSCRIBE_USAGE)
+        return
+    await _send(
+        update, context, texts.subscribed(result, zone_given=zone is not None), None if zone else zone_keyboard()
+    )
+
+
+async def unsubscribe_command(update: Update, context: Context) -> None:
+    """/unsubscribe: no more daily questions."""
+    practice, who = _acting(update, context)
+    before = await practice.settings(who)
+    if before.daily_time is None:
+        await _send(update, context, texts.NOT_SUBSCRIBED)
+        return
+    await practice.set_daily_time(who, None)
+    await _send(update, context, texts.UNSUBSCRIBED)
+
+
+async def admin_command(update: Update, context: Context) -> None:
+    """/admin: push and usage figures, for the ids in ADMIN_IDS only (others see an unknown command)."""
+    user = update.effective_user
+    assert user is not None
+    if user.id not in context.bot_data.get(ADMINS_KEY, frozenset()):
+        logger.info("User %d tried /admin", user.id)
+        await unknown_command(update, context)
+        return
+    await _touch(update, context)
+    daily = cast(DailyPush, context.bot_data[DAILY_KEY])
+    await _send(update, context, texts.admin(await daily.admin_stats()))
 
 
 async def delete_me_command(update: Update, context: Context) -> None:
@@ -375,6 +460,18 @@ async def button(update: Update, context: Context) -> None:
             notice = await _toggle_topic(update, practice, who, topic)
         case "d", level if level in {"0", "1", "2", "3"}:
             notice = await _set_level(update, practice, who, int(level))
+        case "tz", "?":
+            await _send(update, context, texts.ZONE_PICK, zone_keyboard())
+        case "tz", zone_name if zone_name:
+            changed = await practice.set_timezone(who, zone_name)
+            if isinstance(changed, InvalidSetting):
+                notice = texts.UNKNOWN_BUTTON
+            else:
+                await _send_settings_result(update, context, practice, changed)
+        case "days", ("every" | "weekdays") as days:
+            await _send_settings_result(
+                update, context, practice, await practice.set_push_days(who, weekdays_only=days == "weekdays")
+            )
         case "del", "yes":
             removed = await practice.delete_user(user_id_of(who))
             await _send(update, context, texts.deleted(removed))
