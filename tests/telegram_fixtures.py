@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dtm
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +19,11 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.core.daily import DailyPush
 from bot.core.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.telegram_app.app import build_application, webhook_options
+from bot.telegram_app.daily import PushReport, PushRunner
 from bot.telegram_app.flood import FloodGuard
 from tests.emulator import TelegramEmulator
 from tests.practice_fixtures import real_bank, real_grader
@@ -46,6 +48,12 @@ class RunningBot:
     app: AnyApplication
     practice: Practice
     flood_clock: FakeClock | None = None
+    runner: PushRunner | None = None
+
+    async def push(self) -> PushReport:
+        """One daily push run, as the JobQueue would start it (after any run in progress)."""
+        assert self.runner is not None
+        return await self.runner.run(self.app.bot, wait=True)
 
 
 def bot_settings(emulator: TelegramEmulator, database_url: str, **extra: Any) -> Settings:
@@ -66,17 +74,34 @@ async def running_bot(
     *,
     webhook: Settings | None = None,
     flood_clock: FakeClock | None = None,
+    clock: Callable[[], dtm.datetime] | None = None,
+    settings: Settings | None = None,
+    schedule_daily_push: bool = False,
 ) -> AsyncIterator[RunningBot]:
     """The bot as ``run`` builds it, long-polling the emulator (or serving ``webhook``'s webhook).
 
     ``flood_clock`` freezes the per-user flood guard's clock; without it the guard uses real time.
+    ``clock`` is the service's clock (a ``FrozenClock`` for the daily push). The push job is not
+    put on the JobQueue unless ``schedule_daily_push``: tests run pushes with ``RunningBot.push``.
     """
-    settings = webhook or bot_settings(emulator, database_url)
+    settings = webhook or settings or bot_settings(emulator, database_url)
     bank = real_bank()
     engine = create_engine_from_url(database_url)
-    practice = Practice(bank, real_grader(), make_sessionmaker(engine))
+    practice = Practice(bank, real_grader(), make_sessionmaker(engine), *([clock] if clock else []))
     flood_guard = FloodGuard(clock=flood_clock) if flood_clock is not None else None
-    app = build_application(settings, bank, practice, engine=engine, migrate_on_start=True, flood_guard=flood_guard)
+    runner = PushRunner(
+        DailyPush(practice, grace=dtm.timedelta(minutes=settings.push_grace_minutes)), retry_base_s=0.01
+    )
+    app = build_application(
+        settings,
+        bank,
+        practice,
+        engine=engine,
+        migrate_on_start=True,
+        flood_guard=flood_guard,
+        push_runner=runner,
+        schedule_daily_push=schedule_daily_push,
+    )
     # What Application.run_polling / run_webhook do, minus signal handling and owning the loop.
     async with app:
         assert app.post_init is not None
@@ -88,7 +113,7 @@ async def running_bot(
             await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=2))
         await app.start()
         try:
-            yield RunningBot(app, practice, flood_clock)
+            yield RunningBot(app, practice, flood_clock, runner)
         finally:
             await app.updater.stop()
             await app.stop()

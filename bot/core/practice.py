@@ -49,7 +49,7 @@ MAX_ANSWER_CHARS = 4000
 """Answers are graded and stored up to this length."""
 DIFFICULTIES = (1, 2, 3)
 WEAKEST_TOPICS = 3
-_DAILY_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_DAILY_TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 Clock = Callable[[], datetime]
 

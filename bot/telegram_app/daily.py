@@ -8,7 +8,7 @@ the whole bot under Telegram's overall limit. Per message:
   this loop waits ``retry_after`` and tries again;
 - network errors and timeouts: retried with exponential backoff;
 - 403 ``Forbidden``: the user blocked the bot; they are unsubscribed and the run goes on;
-- anything else (400 and unexpected errors): recorded as failed, logged, and the run goes on.
+- 400 ``BadRequest`` and anything unexpected: recorded as failed, logged, and the run goes on.
 
 One run at a time per process: a tick that finds a run still going (10,000 subscribers take
 minutes at 30 messages a second) returns at once; the running one keeps claiming until
@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import texts
@@ -114,7 +114,11 @@ class PushRunner:
                 seconds = wait.total_seconds() if isinstance(wait, dtm.timedelta) else float(wait)
                 logger.warning("Telegram asked to wait %.0f s before pushing to user %d", seconds, claim.user_id)
                 await self._sleep(seconds)
-            except NetworkError as exc:  # includes TimedOut; BadRequest is not a NetworkError
+            except BadRequest as exc:  # before NetworkError: PTB derives BadRequest from it
+                logger.warning("Telegram refused the push to user %d: %s", claim.user_id, exc.message)
+                await self._record_failure(claim, exc.message)
+                return Status.FAILED
+            except NetworkError as exc:  # connection errors and TimedOut: worth another try
                 error = f"network: {exc.message}"
                 if attempt < SEND_ATTEMPTS:
                     await self._sleep(self._retry_base_s * 2 ** (attempt - 1))

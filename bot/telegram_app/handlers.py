@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from typing import cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -34,7 +35,6 @@ from bot.core.practice import (
     UserInfo,
     UserRef,
     UserSettings,
-    parse_daily_time,
     user_id_of,
 )
 from bot.core.pushtime import is_offset_like
@@ -46,6 +46,8 @@ PRACTICE_KEY = "practice"
 """``application.bot_data`` key of the ``Practice`` service (set by the composition root)."""
 DAILY_KEY = "daily"
 """``application.bot_data`` key of the ``DailyPush`` service."""
+_TIME_LIKE = re.compile(r"^\d{1,2}[:.h]\d{2}$")
+"""An argument meant as a time of day (checked properly by the service), not as a zone."""
 ADMINS_KEY = "admin_ids"
 """``application.bot_data`` key of the frozenset of admin user ids (``ADMIN_IDS``)."""
 
@@ -294,7 +296,7 @@ async def subscribe_command(update: Update, context: Context) -> None:
     daily_time: str | None = None
     zone_words: list[str] = []
     for argument in context.args or []:
-        if daily_time is None and parse_daily_time(argument) is not None:
+        if daily_time is None and _TIME_LIKE.match(argument):
             daily_time = argument
         else:
             zone_words.append(argument)
@@ -304,10 +306,7 @@ async def subscribe_command(update: Update, context: Context) -> None:
         return
     result = await practice.subscribe(who, daily_time, zone)
     if isinstance(result, InvalidSetting):
-        if result.name == "timezone" and zone is not None and "/" not in zone and not is_offset_like(zone):
-            await _send(update, context, texts.bad_subscribe_argument(zone))
-        else:
-            await _send(update, context, texts.invalid_setting(result) + "\n" + texts.SUBSCRIBE_USAGE)
+        await _send(update, context, texts.invalid_setting(result) + "\n" + texts.SUBSCRIBE_USAGE)
         return
     await _send(
         update, context, texts.subscribed(result, zone_given=zone is not None), None if zone else zone_keyboard()

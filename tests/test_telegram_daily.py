@@ -1,0 +1,244 @@
+"""The daily push end to end: python-telegram-bot over HTTP to the Bot API emulator, with an injected clock.
+
+Subscribing and settings are driven as a user would (commands and buttons); pushes run as
+the JobQueue runs them (``RunningBot.push``), with the service's clock set by the test, so
+"09:00 tomorrow" takes no time. Telegram's failures (429, 403, dropped connections) come
+from the emulator's fault injection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from bot.core.daily import Status
+from bot.telegram_app.daily import PUSH_JOB
+from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
+from tests.practice_fixtures import FrozenClock
+from tests.telegram_fixtures import RunningBot, bot_settings, running_bot
+
+pytest_plugins = ["tests.practice_fixtures", "tests.telegram_fixtures"]
+
+ADMIN_ID = 777
+NOW = dtm.datetime(2026, 11, 21, 6, 0, tzinfo=dtm.UTC)
+"""A Saturday, 07:00 in Berlin."""
+DAILY_HEADER = "Your daily interview question"
+
+
+@pytest_asyncio.fixture
+async def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest_asyncio.fixture
+async def bot(emulator: TelegramEmulator, database_url: str, clock: FrozenClock) -> AsyncIterator[RunningBot]:
+    settings = bot_settings(emulator, database_url, admin_ids=(ADMIN_ID,))
+    async with running_bot(emulator, database_url, clock=clock, settings=settings) as running:
+        yield running
+
+
+async def command(user: EmulatedUser, name: str, args: str = "") -> str:
+    user.send_command(name, args)
+    reply = await user.wait_for_bot_message()
+    return reply.text or ""
+
+
+async def subscribers(emulator: TelegramEmulator, count: int, args: str = "08:00 UTC") -> list[EmulatedUser]:
+    users = []
+    for number in range(count):
+        user = emulator.create_user(f"Sub{number}")
+        assert "Daily question on" in await command(user, "subscribe", args)
+        users.append(user)
+    return users
+
+
+def daily_messages(emulator: TelegramEmulator, user: EmulatedUser) -> list[StoredMessage]:
+    return [m for m in emulator.bot_messages(user.chat_id) if DAILY_HEADER in (m.text or "")]
+
+
+# ---- subscribing -----------------------------------------------------------------------------------
+
+
+async def test_subscribe_then_the_question_arrives_at_local_time_and_a_reply_is_graded(
+    emulator: TelegramEmulator, bot: RunningBot, clock: FrozenClock
+) -> None:
+    """/subscribe 09:00 Europe/Berlin at 07:00 Berlin time: nothing at 08:59, the question at 09:00."""
+    alice = emulator.create_user("Alice")
+    confirmation = await command(alice, "subscribe", "09:00 Europe/Berlin")
+    assert "Daily question on: 09:00, every day, time zone Europe/Berlin" in confirmation
+    assert "Sat 21 Nov at 09:00 your time" in confirmation
+    clock.now = NOW + dtm.timedelta(hours=1, minutes=59)
+    assert (await bot.push()).total == 0
+    assert daily_messages(emulator, alice) == []
+    clock.now = NOW + dtm.timedelta(hours=2)
+    report = await bot.push()
+    assert report.outcomes == Counter({Status.SENT: 1})
+    pushed = await alice.wait_for_bot_message()
+    assert daily_messages(emulator, alice) == [pushed]
+    assert pushed.button_texts[-1] == "📘 Show model answer"
+    opened = await bot.practice.open_question(alice.id)
+    assert opened is not None
+    assert opened.question.question in (pushed.text or "")
+    alice.send_text(opened.question.model_answer)
+    feedback = await alice.wait_for_bot_message()
+    assert "Covered" in (feedback.text or "")
+    assert (await bot.push()).total == 0, "one question per local day"
+
+
+async def test_subscribe_without_a_zone_offers_zones_and_a_button_sets_it(
+    emulator: TelegramEmulator, bot: RunningBot
+) -> None:
+    bob = emulator.create_user("Bob")
+    bob.send_command("subscribe")
+    reply = await bob.wait_for_bot_message()
+    assert "Daily question on: 09:00" in (reply.text or ""), "the configured default time"
+    assert "Is that your time zone?" in (reply.text or "")
+    assert "Asia/Kolkata" in reply.button_texts
+    press = bob.press_button(reply, data="tz:Asia/Kolkata")
+    settings = await bob.wait_for_bot_message()
+    await press.wait_answer()
+    assert "Time zone: Asia/Kolkata" in (settings.text or "")
+    assert "09:00, every day" in (settings.text or "")
+
+
+async def test_bad_times_and_zones_get_an_example_and_change_nothing(
+    emulator: TelegramEmulator, bot: RunningBot
+) -> None:
+    carol = emulator.create_user("Carol")
+    for args, expected in [
+        ("25:00 UTC", "is not valid; expected a time such as 09:30"),
+        ("09:00 Mars/Olympus", "/subscribe 08:30 Europe/Berlin"),
+        ("09:00 UTC+5:30", "Asia/Kolkata"),
+        ("soon please", "could not read"),
+    ]:
+        reply = await command(carol, "subscribe", args)
+        assert expected in reply, (args, reply)
+    assert "Daily question: off" in await command(carol, "settings")
+    assert "Usage: /settings time 08:30" in await command(carol, "settings", "volume 11")
+    assert "expected a time" in await command(carol, "settings", "time noonish")
+
+
+async def test_settings_change_time_zone_and_days_and_unsubscribe(emulator: TelegramEmulator, bot: RunningBot) -> None:
+    dave = emulator.create_user("Dave")
+    assert "Daily question: off" in await command(dave, "settings")
+    await command(dave, "subscribe", "07:30 UTC")
+    assert "Time zone: Etc/GMT-3" in await command(dave, "settings", "zone UTC+3")
+    assert "08:15, every day" in await command(dave, "settings", "time 8:15")
+    dave.send_command("settings")
+    shown = await dave.wait_for_bot_message()
+    dave.press_button(shown, data="days:weekdays")
+    changed = await dave.wait_for_bot_message()
+    assert "08:15, Monday to Friday" in (changed.text or "")
+    assert "✅ Weekdays only" in changed.button_texts
+    assert "Daily question off" in await command(dave, "unsubscribe")
+    assert "not subscribed" in await command(dave, "unsubscribe")
+    assert (await bot.practice.settings(dave.id)).next_push_at is None
+
+
+# ---- Telegram's failures ------------------------------------------------------------------------
+
+
+async def test_a_429_is_waited_out_and_the_push_still_arrives_once(
+    emulator: TelegramEmulator, bot: RunningBot, clock: FrozenClock
+) -> None:
+    [erin] = await subscribers(emulator, 1)
+    fault = emulator.fail_with_retry_after("sendMessage", retry_after=1, chat_id=erin.chat_id)
+    clock.now = NOW + dtm.timedelta(hours=2, minutes=1)
+    report = await bot.push()
+    assert fault.hits == 1
+    assert report.outcomes == Counter({Status.SENT: 1})
+    assert len(daily_messages(emulator, erin)) == 1
+
+
+async def test_a_dropped_connection_is_retried(emulator: TelegramEmulator, bot: RunningBot, clock: FrozenClock) -> None:
+    [frank] = await subscribers(emulator, 1)
+    fault = emulator.drop_connection("sendMessage", chat_id=frank.chat_id)
+    clock.now = NOW + dtm.timedelta(hours=2, minutes=1)
+    assert (await bot.push()).outcomes == Counter({Status.SENT: 1})
+    assert fault.hits == 1
+    assert len(daily_messages(emulator, frank)) == 1
+
+
+async def test_a_user_who_blocked_the_bot_is_unsubscribed_and_the_others_still_get_theirs(
+    emulator: TelegramEmulator, bot: RunningBot, clock: FrozenClock
+) -> None:
+    users = await subscribers(emulator, 4)
+    blocked = users[1]
+    emulator.fail_with_forbidden("sendMessage", chat_id=blocked.chat_id, times=None)
+    clock.now = NOW + dtm.timedelta(hours=2, minutes=1)
+    report = await bot.push()
+    assert report.outcomes == Counter({Status.SENT: 3, Status.BLOCKED: 1})
+    assert [len(daily_messages(emulator, u)) for u in users] == [1, 0, 1, 1]
+    assert (await bot.practice.settings(blocked.id)).daily_time is None
+    clock.now += dtm.timedelta(days=1)
+    assert (await bot.push()).outcomes == Counter({Status.SENT: 3})
+
+
+async def test_a_bad_request_is_recorded_as_failed_and_the_run_goes_on(
+    emulator: TelegramEmulator, bot: RunningBot, clock: FrozenClock
+) -> None:
+    users = await subscribers(emulator, 2)
+    fault = emulator.fail_with_bad_request("sendMessage", "chat not found", chat_id=users[0].chat_id)
+    clock.now = NOW + dtm.timedelta(hours=2, minutes=1)
+    report = await bot.push()
+    assert fault.hits == 1
+    assert report.outcomes == Counter({Status.SENT: 1, Status.FAILED: 1})
+
+
+async def test_catch_up_after_downtime_within_the_grace_period(
+    emulator: TelegramEmulator, bot: RunningBot, clock: FrozenClock
+) -> None:
+    """Subscribers at 07:00 and 02:00 UTC, bot back at 08:30: the first is sent, the second skipped."""
+    early = emulator.create_user("Early")
+    await command(early, "subscribe", "02:00 UTC")  # 06:00 now: tomorrow's 02:00
+    [late] = await subscribers(emulator, 1, "07:00 UTC")
+    clock.now = dtm.datetime(2026, 11, 22, 8, 30, tzinfo=dtm.UTC)  # the bot was "down" since yesterday
+    report = await bot.push()
+    assert report.outcomes == Counter({Status.SENT: 1})
+    assert (len(daily_messages(emulator, late)), len(daily_messages(emulator, early))) == (1, 0)
+
+
+# ---- scale-out, scheduling, admin -----------------------------------------------------------
+
+
+async def test_two_bot_instances_push_every_subscriber_exactly_once(
+    emulator: TelegramEmulator, database_url: str, clock: FrozenClock
+) -> None:
+    """Two processes of the bot on one database run the same push at the same moment."""
+    settings = bot_settings(emulator, database_url)
+    async with running_bot(emulator, database_url, clock=clock, settings=settings) as first:
+        users = await subscribers(emulator, 24)
+        async with running_bot(emulator, database_url, clock=clock, settings=settings) as second:
+            clock.now = NOW + dtm.timedelta(hours=2, minutes=1)
+            reports = await asyncio.gather(first.push(), second.push())
+    assert sum(r.outcomes[Status.SENT] for r in reports) == len(users)
+    assert [len(daily_messages(emulator, u)) for u in users] == [1] * len(users)
+
+
+async def test_the_push_runs_on_the_job_queue_every_minute(emulator: TelegramEmulator, database_url: str) -> None:
+    """Scheduled as the production bot schedules it: every minute, plus a catch-up run at start."""
+    settings = bot_settings(emulator, database_url)
+    async with running_bot(emulator, database_url, settings=settings, schedule_daily_push=True) as running:
+        assert running.app.job_queue is not None
+        jobs = {job.name: job for job in running.app.job_queue.jobs()}
+        assert {PUSH_JOB, f"{PUSH_JOB}-catch-up"} <= set(jobs)
+        trigger = jobs[PUSH_JOB].job.trigger
+        assert getattr(trigger, "interval", None) == dtm.timedelta(minutes=1)
+
+
+async def test_admin_sees_figures_and_others_do_not(
+    emulator: TelegramEmulator, bot: RunningBot, clock: FrozenClock
+) -> None:
+    await subscribers(emulator, 2)
+    clock.now = NOW + dtm.timedelta(hours=2, minutes=1)
+    await bot.push()
+    outsider = emulator.create_user("Mallory")
+    assert "I don't know the command /admin" in await command(outsider, "admin")
+    admin = emulator.create_user("Admin", user_id=ADMIN_ID)
+    figures = await command(admin, "admin")
+    assert "Subscribers: 2" in figures
+    assert "2 sent, 0 failed" in figures
