@@ -1,4 +1,4 @@
-"""The command line: ``python -m bot [console|bank check|bank export|grade]``; no command runs the bot.
+"""The command line: ``python -m bot [console|bank check|bank export|bank import|grade]``; no command runs the bot.
 
 Thin on purpose: it parses arguments, calls the core and prints. Exit status 0 on
 success, 1 when a check finds problems, 2 on a usage or configuration error.
@@ -12,10 +12,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO
 
 from bot.core.bank import Bank, BankError, check_bank, load_bank
 from bot.core.batch import grade_lines
+from bot.core.importer import DeckError, deck_to_yaml, import_file
 
 DATABASE_URL_ENV = "DATABASE_URL"
 
@@ -24,12 +26,24 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="ML mock interviewer.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    bank = commands.add_parser("bank", help="check or export the question bank")
+    bank = commands.add_parser("bank", help="check, export or import into the question bank")
     bank_commands = bank.add_subparsers(dest="bank_command", metavar="ACTION", required=True)
     check = bank_commands.add_parser("check", help="validate bank files; errors name file, line and question")
     check.add_argument("paths", nargs="*", help="topic files or folders (default: the bundled bank/)")
     export = bank_commands.add_parser("export", help="print the whole bank as one JSON array")
     export.add_argument("paths", nargs="*", help="topic files or folders (default: the bundled bank/)")
+    deck = bank_commands.add_parser(
+        "import", help="turn a CSV or Markdown deck of questions and answers into a bank file to review"
+    )
+    deck.add_argument("file", help="the deck: .csv (question and answer columns) or .md/.markdown (Q&A)")
+    deck.add_argument("--topic", default=None, help="topic id of the new file (default: from the deck's name)")
+    deck.add_argument("--title", default=None, help="topic title (default: the deck's # heading or name)")
+    deck.add_argument(
+        "--output", default=None, metavar="PATH", help="where to write the YAML, '-' for stdout (default: FILE.yaml)"
+    )
+    deck.add_argument(
+        "--bank", nargs="*", default=[], metavar="PATH", help="the bank whose ids and topics to avoid (default: bank/)"
+    )
 
     console = commands.add_parser("console", help="practise in the terminal (no Telegram token needed)")
     console.add_argument(
@@ -51,6 +65,8 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[str] | None = None, std
         return _bank_check(args.paths, out)
     if args.command == "bank" and args.bank_command == "export":
         return _bank_export(args.paths, out)
+    if args.command == "bank" and args.bank_command == "import":
+        return _bank_import(args, out)
     if args.command == "grade":
         return _grade(args.bank, stdin or sys.stdin, out)
     if args.command == "console":
@@ -100,6 +116,45 @@ def _bank_export(paths: Sequence[str], out: IO[str]) -> int:
         [dict(q.to_json(), topic_title=bank.topics[q.topic]) for q in bank.questions], out, ensure_ascii=False, indent=2
     )
     out.write("\n")
+    return 0
+
+
+def _bank_import(args: argparse.Namespace, out: IO[str]) -> int:
+    """Import a deck; problems go to stderr as FILE:LINE: message, the YAML to --output."""
+    source = Path(args.file)
+    target = None if args.output == "-" else Path(args.output or source.with_suffix(".yaml"))
+    if args.output is None and target is not None and target.exists():
+        print(f"{target} already exists: pass --output to overwrite it or to choose another path", file=sys.stderr)
+        return 2
+    bank, bank_issues = check_bank(args.bank, validate_grading=False)
+    if bank_issues:
+        print(
+            f"warning: the bank has {len(bank_issues)} problem(s) (see `python -m bot bank check`); "
+            "ids and topics are checked against the questions that loaded",
+            file=sys.stderr,
+        )
+    try:
+        result = import_file(source, bank=bank, topic=args.topic, title=args.title)
+    except DeckError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for issue in result.issues:
+        print(issue, file=sys.stderr)
+    summary = f"imported {len(result.questions)} questions, skipped {result.skipped}"
+    if not result.questions:
+        print(summary, file=sys.stderr)
+        return 1
+    text = deck_to_yaml(result)
+    if target is None:
+        out.write(text)
+        print(summary, file=sys.stderr)  # stdout carries the YAML
+        return 0
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"{summary}; wrote {target} (topic {result.topic!r}): review it, then run `bank check`", file=out)
     return 0
 
 
