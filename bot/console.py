@@ -3,21 +3,51 @@
 Same commands (typed as ``/question``, ``/hint``, …), same ``Practice`` core, same database
 and the same wording as the bot (``bot.texts`` with the HTML stripped). Input is read line
 by line, so a test or a pipe can drive it; end of input exits cleanly.
+
+Mock interviews work as in the bot (``/interview [n] [topic|mixed] [level]``, ``/history``,
+``/timelimit``), with commands where the bot has buttons: ``/pass`` passes on a question or
+follow-up, ``/review N`` opens the debrief's next step N as a practice question. The
+debrief's chart is saved as a PNG file whose path is printed (``chart_dir``, by default a
+folder in the system's temporary directory).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
+from pathlib import Path
 from typing import IO
 
+from bot import interview_texts as itexts
 from bot import texts
+from bot.charts import TopicBar, render_topic_chart
 from bot.core.bank import BankError, load_bank
+from bot.core.interview import (
+    AlreadyInRound,
+    Answered,
+    AnswerGraded,
+    BadRoundArgs,
+    Debrief,
+    FollowUpGraded,
+    Interviews,
+    NoActiveRound,
+    NoHintOnFollowUp,
+    QuestionPassed,
+    RoundEnded,
+    RoundHint,
+    RoundSpec,
+    RoundStarted,
+    RoundStep,
+    parse_round_args,
+    parse_time_limit,
+)
 from bot.core.practice import (
     Asked,
     EmptyPool,
     Feedback,
     HintGiven,
+    InvalidSetting,
     NoMoreHints,
     NoOpenQuestion,
     NothingToRetry,
@@ -32,16 +62,20 @@ from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_en
 CONSOLE_USER_ID = 0
 """The local user's id: one console user per database unless ``--user-id`` says otherwise."""
 BUTTONS_HINT = "Next: /next · Retry: /retry · Stats: /stats"
+DEFAULT_CHART_DIR = Path(tempfile.gettempdir()) / "ml-interview-bot-charts"
 
 
 class Console:
-    """One terminal session over the practice service."""
+    """One terminal session over the practice and interview services."""
 
-    def __init__(self, practice: Practice, user_id: int, out: IO[str]) -> None:
+    def __init__(self, practice: Practice, user_id: int, out: IO[str], *, chart_dir: Path = DEFAULT_CHART_DIR) -> None:
         self.practice = practice
+        self.interviews = Interviews(practice)
         self.user_id = user_id
+        self.chart_dir = chart_dir
         self._out = out
         self._confirm_delete = False
+        self._last_debrief: Debrief | None = None
 
     def say(self, message: str) -> None:
         """Print a message (HTML stripped) followed by a blank line."""
@@ -84,19 +118,43 @@ class Console:
             case "help":
                 self.say(texts.HELP + "\n/retry — Retry the last question\n/quit — Leave the console")
             case "question" | "next":
-                self._asked(await p.ask(uid, args or None))
+                step = await self.interviews.current(uid)
+                if step is not None:
+                    self.say(itexts.CONSOLE_QUESTION_IN_ROUND.format(where=itexts.where(step)))
+                else:
+                    self._asked(await p.ask(uid, args or None))
             case "retry":
                 self._asked(await p.retry(uid))
             case "topics":
                 await self._topics(args)
             case "hint":
-                self._hint(await p.hint(uid))
+                hinted = await self.interviews.hint(uid)
+                if isinstance(hinted, NoActiveRound):
+                    self._hint(await p.hint(uid))
+                else:
+                    self._round_hint(hinted)
             case "answer":
                 revealed = await p.reveal(uid)
                 self.say(texts.revealed(revealed) if isinstance(revealed, Revealed) else texts.NO_OPEN_QUESTION)
+            case "cancel" if isinstance(ended := await self.interviews.cancel(uid), RoundEnded):
+                await self._debrief(ended.debrief)
             case "skip" | "cancel":
                 skipped = await p.skip(uid)
                 self.say(texts.skipped(skipped) if isinstance(skipped, Skipped) else texts.NO_OPEN_QUESTION)
+            case "interview":
+                await self._interview(args)
+            case "pass":
+                passed = await self.interviews.pass_question(uid)
+                if isinstance(passed, NoActiveRound):
+                    self.say(itexts.NO_ROUND)
+                else:
+                    await self._answered(passed)
+            case "history":
+                self.say(itexts.history(await self.interviews.history(uid), p.bank.topics))
+            case "timelimit":
+                await self._time_limit(args)
+            case "review":
+                await self._review(args)
             case "stats":
                 self.say(texts.stats(await p.stats(uid)))
             case "settings":
@@ -109,6 +167,10 @@ class Console:
         return True
 
     async def _answer(self, text: str) -> None:
+        in_round = await self.interviews.answer(self.user_id, text)
+        if isinstance(in_round, Answered):
+            await self._answered(in_round)
+            return
         result = await self.practice.answer(self.user_id, text)
         if isinstance(result, Feedback):
             self.say(texts.feedback(result) + "\n" + BUTTONS_HINT)
@@ -144,6 +206,99 @@ class Console:
             case NothingToRetry():
                 self.say(texts.NOTHING_TO_RETRY)
 
+    # ---- mock interviews ----------------------------------------------------------------------
+
+    async def _interview(self, args: str) -> None:
+        titles = self.practice.bank.topics
+        if args:
+            spec = parse_round_args(args.split(), titles)
+            if isinstance(spec, BadRoundArgs):
+                self.say(itexts.bad_args(spec, titles))
+                return
+        else:
+            spec = RoundSpec()
+        result = await self.interviews.start(self.user_id, spec)
+        match result:
+            case RoundStarted():
+                if not args:
+                    self.say(itexts.CONSOLE_OPTIONS)
+                self.say(itexts.started(result, titles) + "\n" + itexts.CONSOLE_PASS)
+                self._step(result.first)
+            case AlreadyInRound():
+                self.say(itexts.already_in_round(result))
+                self._step(result.step)
+            case UnknownTopic():
+                self.say(texts.unknown_topic(result, titles))
+            case EmptyPool():
+                self.say(texts.empty_pool(result))
+
+    def _step(self, step: RoundStep) -> None:
+        self.say(itexts.step(step, self.practice.bank.topics) + "\n" + itexts.CONSOLE_ROUND_COMMANDS)
+
+    async def _answered(self, result: Answered) -> None:
+        graded = result.graded
+        match graded:
+            case AnswerGraded():
+                self.say(itexts.answer_feedback(graded))
+            case FollowUpGraded():
+                self.say(itexts.follow_up_feedback(graded))
+            case QuestionPassed():
+                self.say(itexts.passed(graded))
+        if isinstance(result.next, Debrief):
+            await self._debrief(result.next)
+        else:
+            self._step(result.next)
+
+    async def _debrief(self, debrief: Debrief) -> None:
+        """The debrief as text, and its chart saved as a PNG file (its path printed)."""
+        self._last_debrief = debrief
+        self.say(itexts.debrief(debrief, self.practice.bank.topics, buttons=False))
+        if debrief.answered == 0:
+            return
+        bars = [TopicBar(t.title, t.round_score, t.all_time) for t in debrief.per_topic]
+        path = self.chart_dir / f"interview-{self.user_id}-{debrief.round_id}.png"
+        try:
+            png = await asyncio.to_thread(render_topic_chart, bars, itexts.debrief_chart_labels())
+            path.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(path.write_bytes, png)
+        except (OSError, RuntimeError, ValueError) as exc:
+            self.say(itexts.CONSOLE_CHART_FAILED.format(error=exc))
+            return
+        self.say(itexts.CONSOLE_CHART_SAVED.format(path=path))
+
+    def _round_hint(self, result: RoundHint | NoMoreHints | NoHintOnFollowUp) -> None:
+        match result:
+            case RoundHint():
+                self.say(itexts.hint(result))
+            case NoMoreHints():
+                self.say(itexts.no_more_hints(result, move_on=itexts.CONSOLE_MOVE_ON))
+            case NoHintOnFollowUp():
+                self.say(itexts.no_hint_on_follow_up(move_on=itexts.CONSOLE_MOVE_ON))
+
+    async def _time_limit(self, args: str) -> None:
+        if not args:
+            self.say(itexts.time_limit(await self.interviews.time_limit(self.user_id), changed=False))
+            return
+        value = parse_time_limit(args[:32])
+        result = (
+            value if isinstance(value, InvalidSetting) else await self.interviews.set_time_limit(self.user_id, value)
+        )
+        if isinstance(result, InvalidSetting):
+            self.say(itexts.bad_time_limit(result))
+        else:
+            self.say(itexts.time_limit(result, changed=True))
+
+    async def _review(self, args: str) -> None:
+        steps = self._last_debrief.next_steps if self._last_debrief else ()
+        number = int(args) if args.isdigit() else 0
+        if not 1 <= number <= len(steps):
+            self.say(itexts.CONSOLE_NO_STEP.format(number=args[:8] or "?"))
+            return
+        if await self.interviews.current(self.user_id) is not None:
+            self.say(itexts.FINISH_ROUND_FIRST)
+            return
+        self._asked(await self.practice.retry(self.user_id, steps[number - 1].question.id))
+
     def _hint(self, result: HintGiven | NoMoreHints | NoOpenQuestion) -> None:
         match result:
             case HintGiven():
@@ -161,6 +316,7 @@ async def run_console(
     bank_paths: tuple[str, ...] = (),
     stdin: IO[str] | None = None,
     stdout: IO[str] | None = None,
+    chart_dir: Path = DEFAULT_CHART_DIR,
 ) -> int:
     """Run the console until ``/quit`` or end of input; returns the exit status."""
     inp, out = stdin or sys.stdin, stdout or sys.stdout
@@ -172,7 +328,8 @@ async def run_console(
     engine = create_engine_from_url(database_url)
     try:
         await migrate_engine(engine)
-        console = Console(Practice(bank, bank.make_grader(), make_sessionmaker(engine)), user_id, out)
+        practice = Practice(bank, bank.make_grader(), make_sessionmaker(engine))
+        console = Console(practice, user_id, out, chart_dir=chart_dir)
         await console.start()
         while True:
             line = await asyncio.to_thread(inp.readline)

@@ -46,6 +46,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("answer", "Give up and see the model answer"),
     ("skip", "Skip the open question"),
     ("stats", "Your progress"),
+    ("interview", "A mock interview round (e.g. /interview 5 metrics hard)"),
+    ("history", "Your past interview rounds"),
     ("subscribe", "A daily question at your time (e.g. /subscribe 08:30 Europe/Berlin)"),
     ("unsubscribe", "Stop the daily question"),
     ("settings", "Your settings: daily time, time zone, days, topics"),
@@ -115,6 +117,16 @@ SETTINGS_USAGE = (
     "Usage: <code>/settings time 08:30</code>, <code>/settings zone Europe/Berlin</code>, "
     "<code>/settings days weekdays</code> or <code>/settings days every</code>, or /topics."
 )
+BANK_RELOADED = "🔄 Bank reloaded: {questions} questions in {topics} topics ({decks} published decks)."
+BANK_RELOAD_FAILED = "⛔️ The bank was not reloaded; the previous one stays in service. Problems:"
+DECK_REJECTED = "⛔️ Deck <b>{name}</b> rejected; the bank in service is unchanged. Problems:"
+DECK_READY = (
+    "📦 Deck <b>{name}</b> checked: {count} questions for a new topic “{title}” (<code>{topic}</code>). "
+    "Concepts and hints were derived automatically. Publish it to everyone now?"
+)
+DECK_DISCARDED = "Deck discarded; nothing changed."
+BUTTON_PUBLISH = "✅ Publish {count} questions"
+BUTTON_DISCARD = "✖️ Discard"
 BUTTON_EVERY_DAY = "Every day"
 BUTTON_WEEKDAYS = "Weekdays only"
 BUTTON_PICK_ZONE = "🌍 Change time zone"

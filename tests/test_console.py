@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +14,14 @@ CONSOLE_TIMEOUT_S = 120
 
 
 def _run_console(database: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """Run the console on ``script``; the bank of ``TEST_BANK_PATH`` if set, temporary files beside the database."""
     env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN", "DATABASE_URL"}}
     env["DATABASE_URL"] = f"sqlite:///{database}"
     env["PYTHONIOENCODING"] = "utf-8"
+    env["TMPDIR"] = str(database.parent)  # where the console saves interview charts
+    bank = os.environ.get("TEST_BANK_PATH")
     return subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
+        [sys.executable, "-m", "bot", "console", *(["--bank", bank] if bank else [])],
         input=script,
         capture_output=True,
         text=True,
@@ -85,3 +89,49 @@ def test_delete_me_asks_then_deletes(database: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "all your data is deleted" in out
     assert out.rstrip().split("Bye!")[0].rstrip().endswith("No answers yet. Send /question to start.")
+
+
+def test_interview_round_with_debrief_chart_file_and_review(database: Path) -> None:
+    """/interview in the console: bad arguments explained, a round answered and passed through, a debrief
+    with a verdict, the chart saved to the printed path, /history, and /review opening a next step."""
+    script = "\n".join(
+        [
+            "/interview 0",
+            "/interview 3 astrology",
+            "/interview 3 mixed easy",
+            "/question",
+            "/hint",
+            "precision and recall on held-out data",
+            "/pass",
+            "I don't know",
+            "/pass",
+            "/pass",
+            "/history",
+            "/review 1",
+            "/review 9",
+        ]
+    )
+    result = _run_console(database, script + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "a round has 3 to 10 questions" in out
+    assert "I could not use “astrology”" in out
+    assert "/interview 5 metrics hard" in out
+    assert "Mock interview: 3 questions · mixed topics · Easy" in out
+    assert "Question 1/3" in out
+    assert "You are in a mock interview (question 1/3). Type /cancel" in out
+    assert "Hint 1/" in out
+    assert "Interview debrief: 3/3 questions answered" in out
+    assert re.search(r"(Strong hire|Lean hire|Lean no hire|No hire)", out)
+    assert "Type /review 1" in out
+    saved = re.search(r"saved to (\S+\.png)", out)
+    assert saved is not None, out
+    chart = Path(saved[1])
+    assert chart.parent.parent == database.parent
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "There is no interview round in progress" in out  # the extra /pass
+    assert "Your interview rounds" in out
+    assert "mixed topics, Easy · 3/3" in out
+    assert out.count("🎯") == 1  # /review 1 opened a practice question
+    assert "There is no next step 9" in out
+    assert "Traceback" not in result.stderr

@@ -128,6 +128,8 @@ async def test_full_conversation(emulator: TelegramEmulator, bot: RunningBot, da
     stats = await alice.wait_for_bot_message()
     assert "Answered: 1 · given up: 0" in (stats.text or "")
     assert re.search(r"Evaluation and metrics: 1/\d+ seen, average \d+%", stats.text or "")
+    chart = await alice.wait_for_bot_message()  # /stats ends with its chart
+    assert "photo" in chart.data
 
     assert (await _row_counts(database_url, alice.id))["attempts"] == 1
     alice.send_command("delete_me")

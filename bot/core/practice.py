@@ -388,6 +388,15 @@ class Practice:
         self.default_daily_time = daily_time
         """What ``subscribe`` uses when no time is given."""
 
+    def replace_bank(self, bank: Bank) -> None:
+        """Serve ``bank`` from now on, with a grader of its own (a bank reload without a restart).
+
+        Both change together, between two awaits, so no request sees one without the other.
+        A user's open question that the new bank lacks reads as no open question.
+        """
+        grader = bank.make_grader()
+        self.bank, self.grader = bank, grader
+
     # ---- users and settings --------------------------------------------------------------
 
     async def touch_user(self, user: UserInfo) -> UserState:

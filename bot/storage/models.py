@@ -120,6 +120,8 @@ class User(Base):
     hints_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_question_id: Mapped[str | None] = mapped_column(String(QUESTION_ID_LENGTH))
     """The question asked most recently: never asked twice in a row, and what "Retry" re-opens."""
+    interview_time_limit_s: Mapped[int | None] = mapped_column(Integer)
+    """Seconds per question in a mock interview round; None means no time limit (the default)."""
 
 
 class Attempt(Base):
@@ -199,3 +201,85 @@ class Delivery(Base):
     finished_at: Mapped[datetime | None]
     """When it was sent, failed for good, or skipped."""
     error: Mapped[str | None] = mapped_column(String(256))
+
+
+class InterviewRound(Base):
+    """One mock interview round (``bot.core.interview``): its questions are its ``interview_items``.
+
+    ``status`` is ``active`` (at most one per user, kept so by the service under the user's row
+    lock), ``finished`` or ``cancelled``. ``score`` and ``verdict`` are filled in when it ends,
+    for ``/history``.
+    """
+
+    __tablename__ = "interview_rounds"
+    __table_args__ = (
+        Index("ix_interview_rounds_user_id_status", "user_id", "status"),
+        Index("ix_interview_rounds_user_id_started_at", "user_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    topic: Mapped[str | None] = mapped_column(String(TOPIC_LENGTH))
+    """The one topic of the round; None means mixed topics."""
+    level: Mapped[int] = mapped_column(SmallInteger)
+    length: Mapped[int] = mapped_column(SmallInteger)
+    """Questions planned (the number of item rows)."""
+    status: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    """0-based position of the item being asked now."""
+    time_limit_s: Mapped[int | None] = mapped_column(Integer)
+    """The user's time limit when the round started; None means untimed."""
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    score: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str | None] = mapped_column(String(16))
+
+
+class InterviewItem(Base):
+    """One question of a round: its answer, grade, follow-up and the score it counts for in the round.
+
+    ``stage`` goes ``pending`` → ``asked`` → (``follow-up`` →) ``done``, or ``passed`` when the
+    candidate passed. Topic, kind and difficulty are copied from the bank so a debrief survives
+    a question being removed from it.
+    """
+
+    __tablename__ = "interview_items"
+    __table_args__ = (
+        UniqueConstraint("round_id", "position"),
+        Index("ix_interview_items_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer, ForeignKey("interview_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    question_id: Mapped[str] = mapped_column(String(QUESTION_ID_LENGTH))
+    topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))
+    kind: Mapped[str] = mapped_column(String(16))
+    difficulty: Mapped[int] = mapped_column(SmallInteger)
+    stage: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime | None]
+    hints_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    score: Mapped[float | None] = mapped_column(Float)
+    """The grader's score of the answer (hint and contradiction penalties in, lateness not)."""
+    max_score: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    covered: Mapped[list[str]] = mapped_column(JSON, default=list)
+    missed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contradicted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    follow_up_text: Mapped[str | None] = mapped_column(Text)
+    """The bank follow-up asked; None with ``follow_up_concepts`` set means one phrased from the concept."""
+    follow_up_concepts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Names of the missed concepts the follow-up is graded against (empty: no follow-up)."""
+    follow_up_asked_at: Mapped[datetime | None]
+    follow_up_answer: Mapped[str | None] = mapped_column(Text)
+    follow_up_answered_at: Mapped[datetime | None]
+    follow_up_score: Mapped[float | None] = mapped_column(Float)
+    """Covered weight of the targeted concepts over their total weight."""
+    follow_up_credited: Mapped[list[str]] = mapped_column(JSON, default=list)
+    follow_up_late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    final_score: Mapped[float | None] = mapped_column(Float)
+    """What the question counts for in the round: lateness and follow-up credit applied."""

@@ -29,9 +29,10 @@ from bot import texts
 from bot.config import Settings, configure_logging
 from bot.core.bank import Bank, BankError, load_bank
 from bot.core.daily import DailyPush
+from bot.core.interview import Interviews
 from bot.core.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
-from bot.telegram_app import handlers
+from bot.telegram_app import handlers, interview_handlers
 from bot.telegram_app.daily import RUNNER_KEY, PushRunner, schedule_push
 from bot.telegram_app.flood import MAX_CONCURRENT_UPDATES, FloodGuard, PerUserUpdateProcessor
 
@@ -76,6 +77,7 @@ def build_application(
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
     application = builder.post_init(_post_init).post_shutdown(_post_shutdown).build()
     application.bot_data[handlers.PRACTICE_KEY] = practice
+    application.bot_data[interview_handlers.INTERVIEWS_KEY] = Interviews(practice)
     application.bot_data[ENGINE_KEY] = engine
     application.bot_data[MIGRATE_KEY] = migrate_on_start
     application.bot_data[SCHEDULE_KEY] = schedule_daily_push
@@ -93,6 +95,9 @@ def build_application(
     application.add_handler(ChatMemberHandler(handlers.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     # 1. Edited messages first, so an edited "/hint" is not run again as a command.
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.edited_message))
+    # 1b. Mock interviews: /interview, /history, /timelimit, and their "iv:" buttons (before the
+    #     general button handler in 4, which matches everything).
+    interview_handlers.register(application)
     # 2. The commands of the menu (and /next as an alias of /question).
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))

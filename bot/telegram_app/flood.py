@@ -97,6 +97,11 @@ class FloodGuard:
         """Users currently tracked."""
         return len(self._buckets)
 
+    def __bool__(self) -> bool:
+        """Always true: a guard tracking nobody yet is still a guard (``__len__`` alone would make it
+        falsy, and ``build_application``'s ``flood_guard or FloodGuard()`` would silently replace it)."""
+        return True
+
     def _prune(self, now: float) -> None:
         """Forget users whose bucket has refilled completely (at most once per window)."""
         if now < self._next_prune:

@@ -38,6 +38,7 @@ from bot.core.practice import (
     user_id_of,
 )
 from bot.core.pushtime import is_offset_like
+from bot.telegram_app import interview_handlers
 from bot.telegram_app.keyboards import question_keyboard, settings_keyboard, zone_keyboard
 
 logger = logging.getLogger(__name__)
@@ -197,11 +198,13 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 async def question_command(update: Update, context: Context) -> None:
-    """/question [topic] and /next: open a new question."""
+    """/question [topic] and /next: open a new question (during an interview round: leave it first?)."""
     practice, who = _acting(update, context)
     topic = " ".join(context.args) if context.args else None
     if topic is not None and len(topic) > 64:
         await _send(update, context, texts.BAD_ARGUMENT.format(argument="that topic", usage=texts.QUESTION_USAGE))
+        return
+    if await interview_handlers.route_question(update, context, topic):
         return
     await _ask(update, context, practice, who, topic)
 
@@ -220,7 +223,9 @@ async def topics_command(update: Update, context: Context) -> None:
 
 
 async def hint_command(update: Update, context: Context) -> None:
-    """/hint: the next hint of the open question."""
+    """/hint: the next hint of the open question (or of the interview round's question)."""
+    if await interview_handlers.route_hint(update, context):
+        return
     practice, who = _acting(update, context)
     await _send_hint(update, context, await practice.hint(who))
 
@@ -247,9 +252,11 @@ async def skip_command(update: Update, context: Context) -> None:
 
 
 async def stats_command(update: Update, context: Context) -> None:
-    """/stats: the user's progress."""
+    """/stats: the user's progress, then a chart of it by topic."""
     practice, who = _acting(update, context)
-    await _send(update, context, texts.stats(await practice.stats(who)))
+    stats = await practice.stats(who)
+    await _send(update, context, texts.stats(stats))
+    await interview_handlers.send_stats_chart(update, context, stats)
 
 
 async def settings_command(update: Update, context: Context) -> None:
@@ -352,7 +359,9 @@ async def delete_me_command(update: Update, context: Context) -> None:
 
 
 async def cancel_command(update: Update, context: Context) -> None:
-    """/cancel: put the open question aside, if any."""
+    """/cancel: end the interview round (with a partial debrief), or put the open question aside."""
+    if await interview_handlers.route_cancel(update, context):
+        return
     practice, who = _acting(update, context)
     result = await practice.skip(who)
     await _send(update, context, texts.CANCELLED if isinstance(result, Skipped) else texts.CANCELLED_NOTHING)
@@ -362,10 +371,12 @@ async def cancel_command(update: Update, context: Context) -> None:
 
 
 async def text_answer(update: Update, context: Context) -> None:
-    """Free text: the answer to the open question, or a nudge when none is open."""
+    """Free text: the answer to the interview round's question, else to the open question, else a nudge."""
     message = update.effective_message
     assert message is not None
     assert message.text is not None
+    if await interview_handlers.route_text(update, context, message.text):
+        return
     practice, who = _acting(update, context)
     result = await practice.answer(who, message.text)
     if isinstance(result, Feedback):
