@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"  # noqa: S104 (a webhook server must listen beyond loopback)
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     bank_path: Path | None = None
+    decks_dir: Path = Path("decks")
     push_grace_minutes: int = Field(default=180, ge=1, le=24 * 60)
     telegram_rate_limit: int = Field(default=30, ge=1, le=1000)
 

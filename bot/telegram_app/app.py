@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dtm
 import logging
 import sys
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,12 +28,13 @@ from telegram.ext import (
 
 from bot import texts
 from bot.config import Settings, configure_logging
-from bot.core.bank import Bank, BankError, load_bank
+from bot.core.bank import DEFAULT_BANK_DIR, Bank, BankError
 from bot.core.daily import DailyPush
 from bot.core.interview import Interviews
+from bot.core.library import Library, load_serving_bank
 from bot.core.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
-from bot.telegram_app import handlers, interview_handlers
+from bot.telegram_app import decks, handlers, interview_handlers
 from bot.telegram_app.daily import RUNNER_KEY, PushRunner, schedule_push
 from bot.telegram_app.flood import MAX_CONCURRENT_UPDATES, FloodGuard, PerUserUpdateProcessor
 
@@ -56,13 +58,15 @@ def build_application(
     flood_guard: FloodGuard | None = None,
     push_runner: PushRunner | None = None,
     schedule_daily_push: bool = True,
+    library: Library | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The bot, ready to run: every handler registered here and nowhere else.
 
     ``engine`` (the one behind ``practice``) is migrated in ``post_init`` if asked, and
     disposed in ``post_shutdown``. ``flood_guard`` defaults to 10 messages per 5 s per user.
     ``push_runner`` defaults to one over ``practice`` with the configured grace period; the
-    push runs every minute on the JobQueue unless ``schedule_daily_push`` is off.
+    push runs every minute on the JobQueue unless ``schedule_daily_push`` is off. ``library``
+    (bank reloads and decks sent by admins) defaults to the configured bank and decks folders.
     """
     builder = (
         ApplicationBuilder()
@@ -98,6 +102,8 @@ def build_application(
     # 1b. Mock interviews: /interview, /history, /timelimit, and their "iv:" buttons (before the
     #     general button handler in 4, which matches everything).
     interview_handlers.register(application)
+    # 1c. Admins: /reload, decks sent as documents, and their "deck:" buttons.
+    decks.register(application, library or Library(practice, bank_paths(settings), settings.decks_dir))
     # 2. The commands of the menu (and /next as an alias of /question).
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))
@@ -147,10 +153,15 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
         await engine.dispose()
 
 
+def bank_paths(settings: Settings) -> list[Path]:
+    """The bank folder in use (``BANK_PATH`` or the bundled ``bank/``)."""
+    return [settings.bank_path or DEFAULT_BANK_DIR]
+
+
 def load_bank_or_exit(settings: Settings) -> Bank:
-    """The question bank, or its problems on stderr and exit status 1."""
+    """The question bank with the published decks, or its problems on stderr and exit status 1."""
     try:
-        return load_bank([settings.bank_path] if settings.bank_path else ())
+        return load_serving_bank(bank_paths(settings), settings.decks_dir)
     except BankError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(1) from None

@@ -1,0 +1,182 @@
+"""Decks sent to the bot and bank reloads: a broken deck or bank never replaces the bank in service.
+
+Core tests on ``Library`` (temporary bank and deck folders), then the admin flow end to end
+through the Bot API emulator: a document in, line numbers or a publish button out.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.core.bank import DEFAULT_BANK_DIR
+from bot.core.library import DeckReady, DeckRejected, Library, Reloaded, ReloadFailed, check_deck
+from bot.core.practice import Asked, Practice
+from tests.emulator import TelegramEmulator
+from tests.practice_fixtures import real_bank, real_grader, user_info
+from tests.telegram_fixtures import RunningBot, bot_settings, running_bot
+
+pytest_plugins = ["tests.practice_fixtures", "tests.telegram_fixtures"]
+
+ADMIN_ID = 4242
+
+GOOD_DECK = """# Feature stores
+
+## What problem does a feature store solve?
+
+It keeps one definition of each feature for training and for serving, so offline and online
+values match and training-serving skew disappears. It stores point-in-time correct history for
+building training sets without leakage. It serves fresh values with low latency to online
+models. Teams reuse and discover features instead of rebuilding them.
+
+## Why does point-in-time correctness matter when building a training set?
+
+Each training row must only see feature values that existed at the moment of its label, or the
+model learns from the future. Joining on the latest value leaks information and inflates
+offline metrics. A point-in-time join looks up the value as of the event timestamp. Without it
+the model disappoints in production.
+"""
+
+BROKEN_DECK = """# Broken
+
+## What is a feature store?
+
+**What is skew?**
+
+A short one.
+"""
+
+
+@pytest.fixture
+def bank_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped bank, so a test can break it."""
+    target = tmp_path / "bank"
+    shutil.copytree(DEFAULT_BANK_DIR, target)
+    return target
+
+
+@pytest.fixture
+def library(practice: Practice, bank_dir: Path, tmp_path: Path) -> Library:
+    return Library(practice, [bank_dir], tmp_path / "decks")
+
+
+def test_a_good_markdown_deck_is_ready_to_publish(bank_dir: Path) -> None:
+    result = check_deck("feature-stores.md", GOOD_DECK.encode(), real_bank(), [bank_dir])
+    assert isinstance(result, DeckReady), result
+    assert (result.questions, result.title) == (2, "Feature stores")
+
+
+def test_a_broken_deck_is_rejected_with_line_numbers(bank_dir: Path) -> None:
+    result = check_deck("broken.md", BROKEN_DECK.encode(), real_bank(), [bank_dir])
+    assert isinstance(result, DeckRejected)
+    assert any(p.startswith("broken.md:3:") for p in result.problems), result.problems
+    assert all(p.startswith("broken.md:") for p in result.problems)
+
+
+def test_a_yaml_deck_that_clashes_with_the_bank_is_rejected_with_its_line(bank_dir: Path) -> None:
+    clash = (DEFAULT_BANK_DIR / "metrics.yaml").read_text(encoding="utf-8").replace("topic: metrics", "topic: copied")
+    result = check_deck("copy.yaml", clash.encode(), real_bank(), [bank_dir])
+    assert isinstance(result, DeckRejected)
+    assert any(p.startswith("copy.yaml:4:") and "duplicate id" in p for p in result.problems), result.problems[:3]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("deck.pdf", b"%PDF", "not a deck"),
+        ("deck.md", "## Q?\n".encode("utf-16"), "not UTF-8"),
+        ("deck.csv", b"", "deck.csv"),
+    ],
+)
+def test_unusable_files_are_rejected(bank_dir: Path, name: str, data: bytes, expected: str) -> None:
+    result = check_deck(name, data, real_bank(), [bank_dir])
+    assert isinstance(result, DeckRejected)
+    assert expected in " ".join(result.problems)
+
+
+async def test_publish_reloads_and_the_new_questions_are_asked(library: Library, practice: Practice) -> None:
+    ready = await library.check("feature-stores.md", GOOD_DECK.encode())
+    assert isinstance(ready, DeckReady)
+    before = len(practice.bank.questions)
+    result = await library.publish(ready)
+    assert isinstance(result, Reloaded)
+    assert (result.questions, result.decks) == (before + 2, 1)
+    await practice.touch_user(user_info(1))
+    asked = await practice.ask(1, ready.topic)
+    assert isinstance(asked, Asked)
+    assert asked.question.topic == ready.topic
+
+
+async def test_a_broken_bank_on_reload_leaves_the_bank_in_service(
+    library: Library, practice: Practice, bank_dir: Path
+) -> None:
+    served = practice.bank
+    metrics = bank_dir / "metrics.yaml"
+    metrics.write_text(metrics.read_text(encoding="utf-8").replace("difficulty: 1", "difficulty: 9", 1))
+    result = await library.reload()
+    assert isinstance(result, ReloadFailed)
+    assert any("metrics.yaml:" in p and "difficulty" in p for p in result.problems), result.problems
+    assert practice.bank is served
+    assert practice.grader is not None
+
+
+# ---- through the bot -------------------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def bot(emulator: TelegramEmulator, database_url: str, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    settings = bot_settings(emulator, database_url, admin_ids=(ADMIN_ID,), decks_dir=tmp_path / "decks")
+    async with running_bot(emulator, database_url, settings=settings) as running:
+        yield running
+
+
+async def test_admin_sends_a_broken_deck_and_it_is_rejected_with_line_numbers(
+    emulator: TelegramEmulator, bot: RunningBot
+) -> None:
+    served = bot.practice.bank
+    admin = emulator.create_user("Admin", user_id=ADMIN_ID)
+    admin.send_document(BROKEN_DECK.encode(), "broken.md")
+    reply = await admin.wait_for_bot_message()
+    assert "rejected; the bank in service is unchanged" in (reply.text or "")
+    assert "broken.md:3:" in (reply.text or "")
+    assert bot.practice.bank is served
+
+
+async def test_admin_publishes_a_deck_without_a_restart(emulator: TelegramEmulator, bot: RunningBot) -> None:
+    before = len(bot.practice.bank.questions)
+    admin = emulator.create_user("Admin", user_id=ADMIN_ID)
+    admin.send_document(GOOD_DECK.encode(), "feature-stores.md")
+    ready = await admin.wait_for_bot_message()
+    assert "2 questions" in (ready.text or "")
+    outsider = emulator.create_user("Mallory")
+    outsider.send_command("help")
+    forged = outsider.forge_callback(await outsider.wait_for_bot_message(), "deck:publish")
+    answer = await forged.wait_answer()
+    assert "not recognised" in (answer.text or "")
+    assert len(bot.practice.bank.questions) == before
+    admin.press_button(ready, data="deck:publish")
+    published = await admin.wait_for_bot_message()
+    assert f"Bank reloaded: {before + 2} questions" in (published.text or "")
+    admin.send_command("reload")
+    again = await admin.wait_for_bot_message()
+    assert "(1 published decks)" in (again.text or "")
+
+
+async def test_others_cannot_reload_or_send_decks(emulator: TelegramEmulator, bot: RunningBot) -> None:
+    user = emulator.create_user("Mallory")
+    user.send_command("reload")
+    assert "I don't know the command /reload" in ((await user.wait_for_bot_message()).text or "")
+    user.send_document(GOOD_DECK.encode(), "feature-stores.md")
+    assert "not files" in ((await user.wait_for_bot_message()).text or "")
+
+
+def test_the_grader_follows_the_bank(practice: Practice) -> None:
+    """replace_bank swaps bank and grader together."""
+    bank = real_bank()
+    practice.replace_bank(bank)
+    assert practice.bank is bank
+    assert practice.grader is not real_grader()
