@@ -232,6 +232,7 @@ async def delete_user_data(*, session: AsyncSession, user_id: int) -> int:
     statements = (
         delete(Attempt).where(Attempt.user_id == user_id),
         delete(Review).where(Review.user_id == user_id),
+        delete(Delivery).where(Delivery.user_id == user_id),
         delete(InterviewItem).where(InterviewItem.user_id == user_id),
         delete(InterviewRound).where(InterviewRound.user_id == user_id),
         delete(User).where(User.id == user_id),

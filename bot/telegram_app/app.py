@@ -34,7 +34,7 @@ from bot.core.interview import Interviews
 from bot.core.library import Library, load_serving_bank
 from bot.core.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
-from bot.telegram_app import decks, handlers, interview_handlers
+from bot.telegram_app import chart_worker, decks, handlers, interview_handlers
 from bot.telegram_app.daily import RUNNER_KEY, PushRunner, schedule_push
 from bot.telegram_app.flood import MAX_CONCURRENT_UPDATES, FloodGuard, PerUserUpdateProcessor
 
@@ -74,7 +74,9 @@ def build_application(
         # Telegram's flood limits: wait out a 429's retry_after and try again, a few times.
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=SEND_RETRIES))
         # Users are served concurrently, each user's own updates in order; floods are cut short.
-        .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, flood_guard or FloodGuard()))
+        .concurrent_updates(
+            PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, flood_guard if flood_guard is not None else FloodGuard())
+        )
     )
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url
@@ -147,10 +149,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    """Close the database connections."""
+    """Close the database connections and stop the chart worker process (if one was started)."""
     engine = cast(AsyncEngine | None, application.bot_data.get(ENGINE_KEY))
     if engine is not None:
         await engine.dispose()
+    chart_worker.shutdown_worker()
 
 
 def bank_paths(settings: Settings) -> list[Path]:
