@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Question
-from bot.core.practice import EmptyPool, Practice, refresh_next_push
+from bot.core.practice import EmptyPool, Practice, block
 from bot.core.pushtime import local_date, next_occurrence
 from bot.storage import repository
 from bot.storage.models import Delivery, User
@@ -247,9 +247,7 @@ class DailyPush:
             await self._finish(session, delivery_id, Status.BLOCKED, now, "the user blocked the bot")
             user = await repository.get_user(session=session, user_id=user_id, for_update=True)
             if user is not None:
-                user.blocked_at = now
-                user.daily_time = None
-                refresh_next_push(user, now)
+                block(user, now)
 
     async def _finish(
         self, session: AsyncSession, delivery_id: int, status: str, now: datetime, error: str | None = None

@@ -41,7 +41,7 @@ from bot.core.scheduling import (
     schedule_after_skip,
 )
 from bot.storage import repository
-from bot.storage.models import Review, User
+from bot.storage.models import Attempt, Review, User
 
 logger = logging.getLogger(__name__)
 
@@ -337,6 +337,13 @@ def _settings(user: User) -> UserSettings:
     )
 
 
+def block(user: User, now: datetime) -> None:
+    """The user blocked the bot: remember when, and unsubscribe them (they can subscribe again)."""
+    user.blocked_at = now
+    user.daily_time = None
+    refresh_next_push(user, now)
+
+
 def refresh_next_push(user: User, now: datetime) -> None:
     """Recompute when the user's next daily question is due, after any change to its settings.
 
@@ -495,9 +502,7 @@ class Practice:
         async with self._transaction() as session:
             user = await repository.get_user(session=session, user_id=user_id, for_update=True)
             if user is not None:
-                user.blocked_at = self._now()
-                user.daily_time = None
-                refresh_next_push(user, self._now())
+                block(user, self._now())
 
     async def delete_user(self, user_id: int) -> int:
         """Delete every row of the user; returns how many rows went."""
@@ -570,9 +575,9 @@ class Practice:
         answer_text: str,
         hints_used: int,
         now: datetime,
-    ) -> None:
-        """Record a graded answer given outside the practice loop and move the question on its schedule."""
-        await repository.record_attempt(
+    ) -> Attempt:
+        """Record a graded answer and move the question on its schedule (also for answers given in a round)."""
+        attempt = await repository.record_attempt(
             session=session,
             user_id=user_id,
             question_id=question.id,
@@ -590,6 +595,7 @@ class Practice:
             now=now,
         )
         await self._reschedule(session, user_id, question.id, grade.score, now)
+        return attempt
 
     async def retry(self, who: UserRef, question_id: str | None = None) -> Asked | NothingToRetry:
         """Re-open the last question (or ``question_id``) for a fresh attempt.
@@ -661,24 +667,9 @@ class Practice:
             earlier, best_before = await repository.question_history(
                 session=session, user_id=user_id, question_id=question.id
             )
-            attempt = await repository.record_attempt(
-                session=session,
-                user_id=user_id,
-                question_id=question.id,
-                topic=question.topic,
-                answer_text=graded_text,
-                score=grade.score,
-                coverage=grade.coverage,
-                max_score=grade.max_score,
-                verdict=grade.verdict.value,
-                covered=[{"name": c.name, "weight": c.weight, "quote": c.quote} for c in grade.covered],
-                missed=list(grade.missed),
-                contradicted=[{"name": c.name, "weight": c.weight, "quote": c.quote} for c in grade.contradicted],
-                hints_used=hints_used,
-                gave_up=False,
-                now=now,
+            attempt = await self.record_answer_in(
+                session, user_id, question, grade, answer_text=graded_text, hints_used=hints_used, now=now
             )
-            await self._reschedule(session, user_id, question.id, grade.score, now)
             _close(user)
             return Feedback(
                 question=question,

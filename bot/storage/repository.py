@@ -85,8 +85,7 @@ async def upsert_user(
         "timezone": timezone,
         "hints_used": 0,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _dialect_insert(session)
     create = insert(User).values(values).on_conflict_do_nothing(index_elements=[User.id]).returning(User)
     user = (await session.scalars(create, execution_options=options)).one_or_none()
     if user is not None:
@@ -202,8 +201,7 @@ async def claim_delivery(
     ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: of any number of processes trying at
     once, exactly one gets an id.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _dialect_insert(session)
     stmt = (
         insert(Delivery)
         .values(
@@ -241,6 +239,11 @@ async def delete_user_data(*, session: AsyncSession, user_id: int) -> int:
     for stmt in statements:
         removed += _rowcount(await session.execute(stmt))
     return removed
+
+
+def _dialect_insert(session: AsyncSession) -> Any:
+    """The dialect's ``insert`` (PostgreSQL or SQLite), which has ``on_conflict_do_nothing``."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _rowcount(result: Result[Any]) -> int:
