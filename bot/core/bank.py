@@ -162,6 +162,10 @@ def _read_yaml(path: Path) -> tuple[Any, list[BankIssue]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [BankIssue(name, 1, "", f"cannot read file: {exc}")]
+    return _parse_yaml(text, name)
+
+
+def _parse_yaml(text: str, name: str) -> tuple[Any, list[BankIssue]]:
     loader = _LineLoader(text)
     loader.duplicate_keys = []
     try:
@@ -300,6 +304,19 @@ def _load_glossary(path: Path) -> tuple[Glossary, list[BankIssue]]:
         if len(group) >= 2:
             groups.append(tuple(group))
     return Glossary.from_groups(groups), issues
+
+
+def parse_topic_text(text: str, name: str) -> tuple[str, str, list[Question], list[BankIssue]]:
+    """A topic file given as text (a user's deck kept in the database): topic, title, questions, problems.
+
+    Parsed exactly like a file of the bank; grading is not re-validated here (the deck was
+    checked whole when it was sent).
+    """
+    data, issues = _parse_yaml(text, name)
+    if data is None and issues:
+        return "", "", [], issues
+    topic, title, questions, more = _parse_topic_file(Path(name), data)
+    return topic, title, questions, issues + more
 
 
 def _parse_topic_file(path: Path, data: Any) -> tuple[str, str, list[Question], list[BankIssue]]:

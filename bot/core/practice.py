@@ -17,6 +17,7 @@ day (``scheduling.SKIP_DELAY``), so it does not come straight back as "unseen".
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
@@ -25,13 +26,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from statistics import fmean
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import object_session
 
 from bot.core.bank import Bank
 from bot.core.grading import HINT_COST, MIN_REACHABLE, Grade, Grader
 from bot.core.models import Question
+from bot.core.pool import PoolCache, QuestionPool, StoredDeck, build_pool
 from bot.core.pushtime import is_offset_like, next_occurrence, offset_zone
 from bot.core.scheduling import (
     ReviewState,
@@ -40,6 +44,7 @@ from bot.core.scheduling import (
     schedule_after_grade,
     schedule_after_skip,
 )
+from bot.storage import decks as deck_storage
 from bot.storage import repository
 from bot.storage.models import Attempt, Review, User
 
@@ -365,6 +370,10 @@ def _close(user: User) -> None:
     user.hints_used = 0
 
 
+_POOL = "question-pool"
+"""``session.info`` key of the pool ``pool_in`` found for a user in that transaction."""
+
+
 # ---- the service -------------------------------------------------------------------------------
 
 
@@ -383,6 +392,9 @@ class Practice:
     ) -> None:
         self.bank = bank
         self.grader = grader
+        self._public = QuestionPool(bank, grader)
+        self._public_vocabulary: frozenset[str] | None = None
+        self._pools = PoolCache()
         self._sessionmaker = sessionmaker
         self._clock = clock
         timezone = canonical_timezone(default_timezone)
@@ -403,6 +415,9 @@ class Practice:
         """
         grader = bank.make_grader()
         self.bank, self.grader = bank, grader
+        self._public = QuestionPool(bank, grader)
+        self._public_vocabulary = None
+        self._pools.clear()
 
     # ---- users and settings --------------------------------------------------------------
 
@@ -431,12 +446,13 @@ class Practice:
     async def set_topics(self, who: UserRef, topics: Iterable[str]) -> UserSettings | UnknownTopic:
         """Practise only these topics (none: all); stored in bank order without duplicates."""
         wanted = {self._topic_id(t) for t in topics}
-        unknown = sorted(t for t in wanted if t not in self.bank.topics)
-        if unknown:
-            return UnknownTopic(unknown[0], tuple(self.bank.topics))
         async with self._transaction() as session:
             user = await self._user(session, who)
-            user.topics = [t for t in self.bank.topics if t in wanted]
+            known = self.pool_of(user).bank.topics
+            unknown = sorted(t for t in wanted if t not in known)
+            if unknown:
+                return UnknownTopic(unknown[0], tuple(known))
+            user.topics = [t for t in known if t in wanted]
             return _settings(user)
 
     async def set_difficulty(self, who: UserRef, level: int | None) -> UserSettings | InvalidSetting:
@@ -519,11 +535,12 @@ class Practice:
         A question still open is skipped first (``Asked.replaced``).
         """
         chosen = self._topic_id(topic) if topic is not None else None
-        if chosen is not None and chosen not in self.bank.topics:
-            return UnknownTopic(topic or "", tuple(self.bank.topics))
         now = self._now()
         async with self._transaction() as session:
             user = await self._user(session, who)
+            topics = self.pool_of(user).bank.topics
+            if chosen is not None and chosen not in topics:
+                return UnknownTopic(topic or "", tuple(topics))
             chosen_question = await self.choose_for(session, user, now, chosen)
             if isinstance(chosen_question, EmptyPool):
                 return chosen_question
@@ -540,8 +557,9 @@ class Practice:
 
         From ``topic`` if given, else the user's topics, at the user's difficulty. Changes nothing.
         """
-        topics = (topic,) if topic else tuple(t for t in user.topics if t in self.bank.topics)
-        pool = filter_pool(self.bank.questions, topics=topics, difficulty=user.difficulty)
+        bank = (await self.pool_in(session, user)).bank
+        topics = (topic,) if topic else tuple(t for t in user.topics if t in bank.topics)
+        pool = filter_pool(bank.questions, topics=topics, difficulty=user.difficulty)
         if not pool:
             return EmptyPool(topics, user.difficulty)
         reviews = {r.question_id: _state(r) for r in await repository.list_reviews(session=session, user_id=user.id)}
@@ -607,7 +625,7 @@ class Practice:
         async with self._transaction() as session:
             user = await self._user(session, who)
             target = question_id or user.last_question_id
-            question = self.bank.get(target) if target else None
+            question = self.pool_of(user).get(target) if target else None
             if question is None:
                 return NothingToRetry()
             seen = await repository.get_review(session=session, user_id=user_id, question_id=question.id)
@@ -623,6 +641,8 @@ class Practice:
         """The question the user is answering, if any."""
         async with self._transaction() as session:
             user = await repository.get_user(session=session, user_id=user_id)
+            if user is not None:
+                await self.pool_in(session, user)
             question = self._open_of(user) if user else None
             if user is None or question is None or user.open_asked_at is None:
                 return None
@@ -663,7 +683,7 @@ class Practice:
                 return found
             user, question = found
             hints_used = user.hints_used
-            grade = self.grader.grade(question, graded_text, hints_used=hints_used)
+            grade = self.pool_of(user).grader_for(question).grade(question, graded_text, hints_used=hints_used)
             earlier, best_before = await repository.question_history(
                 session=session, user_id=user_id, question_id=question.id
             )
@@ -735,11 +755,14 @@ class Practice:
             )
             attempts = await repository.list_attempts(session=session, user_id=user_id)
             reviews = await repository.list_reviews(session=session, user_id=user_id)
+            bank = (await self.pool_in(session, user)).bank if user else self.bank
         tz = zone(user.timezone if user else "UTC")
         graded = [a for a in attempts if not a.gave_up]
         days = {a.created_at.astimezone(tz).date() for a in graded}
         seen = {r.question_id for r in reviews}
-        per_topic = tuple(self._topic_progress(topic, title, graded, seen) for topic, title in self.bank.topics.items())
+        per_topic = tuple(
+            self._topic_progress(bank, topic, title, graded, seen) for topic, title in bank.topics.items()
+        )
         ranked = sorted((t for t in per_topic if t.average is not None), key=lambda t: (t.average or 0.0, t.topic))
         return Stats(
             answered=len(graded),
@@ -750,12 +773,13 @@ class Practice:
             weakest_topics=tuple(ranked[:WEAKEST_TOPICS]),
         )
 
+    @staticmethod
     def _topic_progress(
-        self, topic: str, title: str, graded: Sequence[repository.AttemptRow], seen: Collection[str]
+        bank: Bank, topic: str, title: str, graded: Sequence[repository.AttemptRow], seen: Collection[str]
     ) -> TopicProgress:
         """One topic's line in the stats."""
         scores = [a.score for a in graded if a.topic == topic]
-        questions = self.bank.in_topic(topic)
+        questions = bank.in_topic(topic)
         return TopicProgress(
             topic=topic,
             title=title,
@@ -766,6 +790,44 @@ class Practice:
         )
 
     # ---- internals -------------------------------------------------------------------------
+
+    # ---- question pools: the bank plus a user's private decks (``bot.core.pool``) ------
+
+    async def pool_in(self, session: AsyncSession, user: User) -> QuestionPool:
+        """The questions ``user`` practises, built (or found cached) for their deck version.
+
+        Costs nothing for users without private decks; for the others one query when their
+        decks changed, then the CPU work of parsing them off the event loop.
+        """
+        if not user.deck_version:
+            return self._public
+        bank, version = self.bank, user.deck_version
+        cached = self._pools.get(user.id, version, bank)
+        if cached is not None:
+            session.info[(_POOL, user.id)] = cached
+            return cached
+        rows = await deck_storage.private_decks(session=session, owner_id=user.id)
+        stored = [StoredDeck(r.id, r.topic, r.title, r.yaml_text) for r in rows]
+        public = self._public
+        if self._public_vocabulary is None:
+            self._public_vocabulary = await asyncio.to_thread(public.bank.vocabulary)
+        pool = await asyncio.to_thread(build_pool, public, stored, self._public_vocabulary)
+        self._pools.put(user.id, version, bank, pool)
+        session.info[(_POOL, user.id)] = pool
+        return pool
+
+    def pool_of(self, user: User) -> QuestionPool:
+        """The user's pool as ``pool_in`` found it in this transaction (the bank in service if none)."""
+        if not user.deck_version:
+            return self._public
+        session = object_session(user)
+        pool = session.info.get((_POOL, user.id)) if session is not None else None
+        return cast(QuestionPool, pool) if pool is not None else self._public
+
+    async def topics_of(self, who: UserRef) -> dict[str, str]:
+        """Topic ids and titles the user can practise: the bank's, then their private decks'."""
+        async with self._transaction() as session:
+            return dict(self.pool_of(await self._user(session, who)).bank.topics)
 
     def now(self) -> datetime:
         """The service's clock (injected in tests), aware UTC."""
@@ -800,10 +862,13 @@ class Practice:
         id, the user must exist already.
         """
         if isinstance(who, UserInfo):
-            return (await self._upsert(session, who))[0]
-        user = await repository.get_user(session=session, user_id=who, for_update=True)
-        if user is None:
-            raise UnknownUserError(f"no user {who}: call touch_user first")
+            user = (await self._upsert(session, who))[0]
+        else:
+            found = await repository.get_user(session=session, user_id=who, for_update=True)
+            if found is None:
+                raise UnknownUserError(f"no user {who}: call touch_user first")
+            user = found
+        await self.pool_in(session, user)
         return user
 
     async def _upsert(self, session: AsyncSession, info: UserInfo) -> tuple[User, bool]:
@@ -823,8 +888,8 @@ class Practice:
         return row, created
 
     def _open_of(self, user: User) -> Question | None:
-        """The user's open question, if it is still in the bank."""
-        return self.bank.get(user.open_question_id) if user.open_question_id else None
+        """The user's open question, if it is still in the bank (or their decks)."""
+        return self.pool_of(user).get(user.open_question_id) if user.open_question_id else None
 
     async def _locked_open(
         self, session: AsyncSession, who: UserRef, question_id: str | None
@@ -835,6 +900,8 @@ class Practice:
             if isinstance(who, UserInfo)
             else await repository.get_user(session=session, user_id=who, for_update=True)
         )
+        if user is not None:
+            await self.pool_in(session, user)
         question = self._open_of(user) if user else None
         if user is None or question is None:
             return NoOpenQuestion(stale=question_id is not None)

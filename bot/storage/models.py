@@ -122,6 +122,9 @@ class User(Base):
     """The question asked most recently: never asked twice in a row, and what "Retry" re-opens."""
     interview_time_limit_s: Mapped[int | None] = mapped_column(Integer)
     """Seconds per question in a mock interview round; None means no time limit (the default)."""
+    deck_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped whenever one of the user's private decks is added, removed or published; 0 means
+    the user never had one, so practising needs no look at the ``decks`` table."""
 
 
 class Attempt(Base):
@@ -283,3 +286,31 @@ class InterviewItem(Base):
     follow_up_late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     final_score: Mapped[float | None] = mapped_column(Float)
     """What the question counts for in the round: lateness and follow-up credit applied."""
+
+
+class Deck(Base):
+    """A deck of questions a user sent to the bot: private to its owner until an admin publishes it.
+
+    ``yaml_text`` is the checked bank topic file (``bank/*.yaml`` format) the deck became.
+    ``status`` is ``private`` (served to the owner only), or ``published`` once an admin has
+    added it to the bank for everyone (its questions keep their ids, so the owner's progress
+    carries over). ``submitted_at`` is set when the owner asks the admins to publish it.
+    """
+
+    __tablename__ = "decks"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "topic"),
+        Index("ix_decks_status_submitted_at", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))
+    title: Mapped[str] = mapped_column(String(256))
+    filename: Mapped[str] = mapped_column(String(256))
+    questions: Mapped[int] = mapped_column(Integer)
+    yaml_text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]

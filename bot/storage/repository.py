@@ -15,7 +15,7 @@ from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Attempt, Delivery, InterviewItem, InterviewRound, Review, User
+from bot.storage.models import Attempt, Deck, Delivery, InterviewItem, InterviewRound, Review, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +233,7 @@ async def delete_user_data(*, session: AsyncSession, user_id: int) -> int:
         delete(Delivery).where(Delivery.user_id == user_id),
         delete(InterviewItem).where(InterviewItem.user_id == user_id),
         delete(InterviewRound).where(InterviewRound.user_id == user_id),
+        delete(Deck).where(Deck.owner_id == user_id),
         delete(User).where(User.id == user_id),
     )
     removed = 0
