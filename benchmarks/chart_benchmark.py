@@ -10,7 +10,9 @@ Prints (figures only, nothing is asserted):
    real bot through the emulator, in four runs: nobody else busy (``idle``); ``--chart-users``
    users sending /stats back to back, each reply a chart, rendered in the worker process as
    in production (``charts in a process``), in a worker thread (``asyncio.to_thread``), or
-   directly on the event loop (what both save us from).
+   directly on the event loop (what both save us from); and a control, ``same load, no render``:
+   the same /stats users and the same photos sent, but the PNG is rendered once up front, so the
+   difference between it and ``charts in a process`` is what rendering itself costs others.
 
 Everything else is ``bot_benchmark``'s machinery: the production composition root, the shipped
 bank, a migrated SQLite file in a temporary directory, the rate limiter off (``--limiter off``
@@ -59,7 +61,7 @@ from bot.telegram_app.flood import FloodGuard
 from tests.emulator import EmulatedUser, TelegramEmulator, WaitTimeoutError
 
 WARMUP = 10
-MODES = ("idle", "charts in a process", "charts in a thread", "charts on the loop")
+MODES = ("idle", "same load, no render", "charts in a process", "charts in a thread", "charts on the loop")
 _IMPORT_PROBE = """
 import time
 started = time.perf_counter()
@@ -132,10 +134,21 @@ async def _on_loop(bars: Sequence[TopicBar], labels: ChartLabels) -> bytes:
     return render_topic_chart(bars, labels)  # blocks the event loop: the thing to avoid
 
 
+_PRERENDERED: dict[int, bytes] = {}
+
+
+async def _prerendered(bars: Sequence[TopicBar], labels: ChartLabels) -> bytes:
+    """The control: the same chart bytes without rendering them (rendered once per bar count, up front)."""
+    key = len(bars)
+    if key not in _PRERENDERED:
+        _PRERENDERED[key] = render_topic_chart(bars, labels)
+    return _PRERENDERED[key]
+
+
 @contextlib.contextmanager
 def render_mode(mode: str) -> Iterator[None]:
     """The handlers' renderer for ``mode``: the production worker process unless told otherwise."""
-    variants = {"charts in a thread": _in_thread, "charts on the loop": _on_loop}
+    variants = {"charts in a thread": _in_thread, "charts on the loop": _on_loop, "same load, no render": _prerendered}
     if mode not in variants:
         yield
         return
@@ -184,6 +197,11 @@ async def measure_latency(config: RunConfig, mode: str, samples: int, chart_user
                 async with polling(application):
                     users = [emulator.create_user(f"Chart {n}") for n in range(chart_users)]
                     await asyncio.gather(*(answer_one(user, index, config.reply_timeout) for user in users))
+                    if mode == "same load, no render":  # render the control's bytes before measuring
+                        for user in users:
+                            user.send_command("stats")
+                            await user.wait_for_bot_message(config.reply_timeout)
+                            await user.wait_for_bot_message(config.reply_timeout)
                     if mode == "charts in a process":  # start the worker before measuring, as a bot warms up
                         await render_in_worker([TopicBar("warm-up", 0.5, None)], interview_texts.debrief_chart_labels())
                     sampler = BotSampler(emulator, index, config.reply_timeout)
@@ -256,11 +274,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         results[mode] = asyncio.run(measure_latency(config, mode, args.samples, args.chart_users))
     shutdown_worker()
     idle = statistics.median(results["idle"][0].samples)
-    print("\n  summary (median answer → feedback, vs idle):")
+    control = statistics.median(results["same load, no render"][0].samples)
+    print("\n  summary (median answer → feedback, vs idle and vs the same load without rendering):")
     for mode in MODES:
         run, _ = results[mode]
         median = statistics.median(run.samples)
-        print(f"    {mode:<20} {ms(median)}  ({median / idle:.2f}x)   p95 {ms(percentile(run.samples, 95))}")
+        print(
+            f"    {mode:<22} {ms(median)}  ({median / idle:.2f}x idle, {median / control:.2f}x no-render)   "
+            f"p95 {ms(percentile(run.samples, 95))}"
+        )
 
 
 if __name__ == "__main__":

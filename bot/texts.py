@@ -48,6 +48,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("stats", "Your progress"),
     ("interview", "A mock interview round (e.g. /interview 5 metrics hard)"),
     ("history", "Your past interview rounds"),
+    ("mydecks", "Your own decks (send a .csv or .md file of questions to add one)"),
     ("subscribe", "A daily question at your time (e.g. /subscribe 08:30 Europe/Berlin)"),
     ("unsubscribe", "Stop the daily question"),
     ("settings", "Your settings: daily time, time zone, days, topics"),
@@ -119,14 +120,50 @@ SETTINGS_USAGE = (
 )
 BANK_RELOADED = "🔄 Bank reloaded: {questions} questions in {topics} topics ({decks} published decks)."
 BANK_RELOAD_FAILED = "⛔️ The bank was not reloaded; the previous one stays in service. Problems:"
-DECK_REJECTED = "⛔️ Deck <b>{name}</b> rejected; the bank in service is unchanged. Problems:"
-DECK_READY = (
-    "📦 Deck <b>{name}</b> checked: {count} questions for a new topic “{title}” (<code>{topic}</code>). "
-    "Concepts and hints were derived automatically. Publish it to everyone now?"
+DECK_REJECTED = "⛔️ Deck <b>{name}</b> rejected; nothing was saved and the bank in service is unchanged. Problems:"
+DECK_CHECKING = "📦 Checking <b>{name}</b>…"
+DECK_SAVED = (
+    "📦 Saved <b>{name}</b> as your private deck “{title}”: {count} questions, topic <code>{topic}</code>. "
+    "Only you get these questions; key ideas and hints were derived from your answers.\n"
+    "Practise it with <code>/question {topic}</code> or the button below; /mydecks lists your decks."
 )
-DECK_DISCARDED = "Deck discarded; nothing changed."
-BUTTON_PUBLISH = "✅ Publish {count} questions"
-BUTTON_DISCARD = "✖️ Discard"
+DECK_LIMIT = (
+    "⛔️ You have reached the limit of {decks} decks or {questions} private questions. Delete one with /mydecks first."
+)
+DECK_TOO_BIG = "\n• the file is too big (2 MB at most)"
+MY_DECKS_NONE = (
+    "You have no decks yet. Send me a file of your own questions with their answers as a document: "
+    "a <b>.csv</b> with <i>question</i> and <i>answer</i> columns, or a <b>.md</b> file with each question "
+    "as a heading (<code>## …</code>) or in bold, followed by its answer. Only you will see them."
+)
+DECK_FORMATS = (
+    "To add questions of your own, send a <b>.csv</b> (question and answer columns) or <b>.md</b> "
+    "deck; /mydecks explains."
+)
+MY_DECKS_HEAD = "<b>Your decks</b>"
+DECK_LINE = "{n}. “{title}” (<code>{topic}</code>), {count} questions: {status}"
+DECK_STATUS_PRIVATE = "private"
+DECK_STATUS_SUBMITTED = "private, waiting for an admin to publish it"
+DECK_STATUS_PUBLISHED = "published for everyone"
+DECK_DELETE_CONFIRM = "Delete your deck “{title}” ({count} questions)? Your past answers to it stay in your history."
+DECK_DELETED = "🗑 Deck “{title}” deleted."
+DECK_KEPT = "OK, the deck stays."
+DECK_GONE = "That deck is not yours or no longer exists. /mydecks lists your decks."
+DECK_SUBMITTED = "📣 Sent to the admins. I'll tell you when “{title}” is published for everyone."
+DECK_ALREADY_SUBMITTED = "“{title}” is already waiting for an admin."
+DECK_FOR_REVIEW = (
+    "📣 {owner} asks to publish their deck “{title}” (<code>{topic}</code>, {count} questions, "
+    "file {name}). /decks lists every deck waiting."
+)
+DECKS_WAITING_NONE = "No deck is waiting to be published."
+DECKS_WAITING_HEAD = "<b>Decks waiting to be published</b>"
+DECK_PUBLISHED_OWNER = "🎉 Your deck “{title}” is now published: everyone can practise <code>{topic}</code>."
+BUTTON_PRACTISE_DECK = "▶️ Practise “{title}”"
+BUTTON_SUBMIT_DECK = "📣 Suggest for everyone"
+BUTTON_PUBLISH_DECK = "✅ Publish “{title}” for everyone"
+BUTTON_DELETE_DECK = "🗑 Delete"
+BUTTON_DELETE_DECK_YES = "Yes, delete it"
+BUTTON_KEEP_DECK = "Keep it"
 BUTTON_EVERY_DAY = "Every day"
 BUTTON_WEEKDAYS = "Weekdays only"
 BUTTON_PICK_ZONE = "🌍 Change time zone"

@@ -6,6 +6,7 @@ through the Bot API emulator: a document in, line numbers or a publish button ou
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -134,44 +135,95 @@ async def bot(emulator: TelegramEmulator, database_url: str, tmp_path: Path) -> 
         yield running
 
 
-async def test_admin_sends_a_broken_deck_and_it_is_rejected_with_line_numbers(
+async def test_a_broken_deck_sent_to_the_bot_is_rejected_with_line_numbers(
     emulator: TelegramEmulator, bot: RunningBot
 ) -> None:
     served = bot.practice.bank
     admin = emulator.create_user("Admin", user_id=ADMIN_ID)
     admin.send_document(BROKEN_DECK.encode(), "broken.md")
     reply = await admin.wait_for_bot_message()
-    assert "rejected; the bank in service is unchanged" in (reply.text or "")
+    assert "rejected; nothing was saved and the bank in service is unchanged" in (reply.text or "")
     assert "broken.md:3:" in (reply.text or "")
     assert bot.practice.bank is served
+    admin.send_command("mydecks")
+    assert "You have no decks yet" in ((await admin.wait_for_bot_message()).text or "")
 
 
-async def test_admin_publishes_a_deck_without_a_restart(emulator: TelegramEmulator, bot: RunningBot) -> None:
+async def test_a_users_deck_is_theirs_alone_until_an_admin_publishes_it(
+    emulator: TelegramEmulator, bot: RunningBot
+) -> None:
     before = len(bot.practice.bank.questions)
-    admin = emulator.create_user("Admin", user_id=ADMIN_ID)
-    admin.send_document(GOOD_DECK.encode(), "feature-stores.md")
-    ready = await admin.wait_for_bot_message()
-    assert "2 questions" in (ready.text or "")
-    outsider = emulator.create_user("Mallory")
-    outsider.send_command("help")
-    forged = outsider.forge_callback(await outsider.wait_for_bot_message(), "deck:publish")
-    answer = await forged.wait_answer()
-    assert "not recognised" in (answer.text or "")
+    owner = emulator.create_user("Olga")
+    owner.send_document(GOOD_DECK.encode(), "feature-stores.md")
+    saved = await owner.wait_for_bot_message()
+    assert "as your private deck" in (saved.text or "") and "2 questions" in (saved.text or "")
+    topic = re.search(r"/question (\S+)", saved.text or "")
+    assert topic is not None
+    deck_id = saved.buttons[0]["callback_data"].split(":")[2]
+
+    owner.press_button(saved, data=f"ud:q:{deck_id}")
+    asked = await owner.wait_for_bot_message()
+    assert "🎯 Feature stores ·" in (asked.text or ""), asked.text
+    owner.send_text("It keeps one definition of each feature for training and serving, so the values match.")
+    feedback = await owner.wait_for_bot_message()
+    assert "Covered" in (feedback.text or ""), feedback.text
+
+    # Somebody else: the topic does not exist for them, and forged buttons find nothing.
+    mallory = emulator.create_user("Mallory")
+    mallory.send_command("question", topic.group(1))
+    assert "I have no topic" in ((await mallory.wait_for_bot_message()).text or "")
+    mallory.send_command("help")
+    help_message = await mallory.wait_for_bot_message()
+    for action in ("q", "dy", "s"):
+        press = mallory.forge_callback(help_message, f"ud:{action}:{deck_id}")
+        assert "not yours" in ((await press.wait_answer()).text or "")
+    forged_publish = mallory.forge_callback(help_message, f"ud:p:{deck_id}")
+    assert "not recognised" in ((await forged_publish.wait_answer()).text or "")
     assert len(bot.practice.bank.questions) == before
-    admin.press_button(ready, data="deck:publish")
+
+    # The owner suggests it; the admin gets a Publish button and publishes it for everyone.
+    admin = emulator.create_user("Admin", user_id=ADMIN_ID)
+    admin.send_command("start")
+    await admin.wait_for_bot_message()
+    owner.press_button(saved, data=f"ud:s:{deck_id}")
+    assert "Sent to the admins" in ((await owner.wait_for_bot_message()).text or "")
+    review = await admin.wait_for_bot_message()
+    assert "asks to publish their deck" in (review.text or "")
+    admin.press_button(review, data=f"ud:p:{deck_id}")
     published = await admin.wait_for_bot_message()
     assert f"Bank reloaded: {before + 2} questions" in (published.text or "")
-    admin.send_command("reload")
-    again = await admin.wait_for_bot_message()
-    assert "(1 published decks)" in (again.text or "")
+    assert "now published" in ((await owner.wait_for_bot_message()).text or "")
+    mallory.send_command("question", topic.group(1))
+    assert "🎯 Feature stores" in ((await mallory.wait_for_bot_message()).text or "")
+    owner.send_command("mydecks")
+    assert "published for everyone" in ((await owner.wait_for_bot_message()).text or "")
 
 
-async def test_others_cannot_reload_or_send_decks(emulator: TelegramEmulator, bot: RunningBot) -> None:
+async def test_the_owner_deletes_a_deck_after_confirming(emulator: TelegramEmulator, bot: RunningBot) -> None:
+    owner = emulator.create_user("Olga")
+    owner.send_document(GOOD_DECK.encode(), "feature-stores.md")
+    saved = await owner.wait_for_bot_message()
+    deck_id = saved.buttons[0]["callback_data"].split(":")[2]
+    owner.send_command("mydecks")
+    listing = await owner.wait_for_bot_message()
+    assert "1. “Feature stores”" in (listing.text or ""), listing.text
+    owner.press_button(listing, data=f"ud:d:{deck_id}")
+    confirm = await owner.wait_for_bot_message()
+    assert "Delete your deck" in (confirm.text or "")
+    owner.press_button(confirm, data=f"ud:dy:{deck_id}")
+    assert "deleted" in ((await owner.wait_for_bot_edit()).text or "")
+    owner.send_command("mydecks")
+    assert "You have no decks yet" in ((await owner.wait_for_bot_message()).text or "")
+
+
+async def test_others_cannot_reload_or_list_waiting_decks(emulator: TelegramEmulator, bot: RunningBot) -> None:
     user = emulator.create_user("Mallory")
-    user.send_command("reload")
-    assert "I don't know the command /reload" in ((await user.wait_for_bot_message()).text or "")
-    user.send_document(GOOD_DECK.encode(), "feature-stores.md")
-    assert "not files" in ((await user.wait_for_bot_message()).text or "")
+    for command in ("reload", "decks"):
+        user.send_command(command)
+        assert f"I don't know the command /{command}" in ((await user.wait_for_bot_message()).text or "")
+    user.send_document(b"just some bytes", "notes.txt")
+    reply = (await user.wait_for_bot_message()).text or ""
+    assert "not files" in reply and "/mydecks" in reply
 
 
 def test_the_grader_follows_the_bank(practice: Practice) -> None:

@@ -21,13 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.bank import Bank, BankIssue, check_bank, load_bank
+from bot.core.bank import Bank, BankIssue, check_bank, display_path, load_bank
 from bot.core.importer import DeckError, build_questions, deck_format, deck_to_yaml, parse_deck
 from bot.core.practice import Practice
 
 logger = logging.getLogger(__name__)
 
 MAX_DECK_BYTES = 2_000_000
+MAX_TOPIC_CHARS = 40
 YAML_SUFFIXES = (".yaml", ".yml")
 ACCEPTED = (".csv", ".md", ".markdown", *YAML_SUFFIXES)
 
@@ -77,8 +78,18 @@ def _issue_lines(issues: Sequence[BankIssue | object], rename: dict[str, str] | 
     return tuple(lines)
 
 
-def check_deck(filename: str, data: bytes, bank: Bank, bank_paths: Sequence[Path]) -> DeckReady | DeckRejected:
-    """Check a deck sent as ``filename`` against the bank in service (blocking: run it off the loop)."""
+def check_deck(
+    filename: str,
+    data: bytes,
+    bank: Bank,
+    bank_paths: Sequence[Path],
+    other_decks: Sequence[tuple[str, str]] = (),
+) -> DeckReady | DeckRejected:
+    """Check a deck sent as ``filename`` against the bank in service (blocking: run it off the loop).
+
+    ``other_decks`` (name, YAML text) are the sender's private decks: the new one must not
+    clash with them either, and ``bank`` is then the sender's pool (bank plus those decks).
+    """
     name = Path(filename).name or "deck"
     if not name.casefold().endswith(ACCEPTED):
         return DeckRejected(name, (f"{name}: not a deck: send a .csv, .md or .yaml file",))
@@ -101,15 +112,24 @@ def check_deck(filename: str, data: bytes, bank: Bank, bank_paths: Sequence[Path
             return DeckRejected(name, problems)
         yaml_text, topic, title, count = deck_to_yaml(result), result.topic, result.title, len(result.questions)
     with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / (Path(name).stem + ".yaml")
+        path = Path(directory) / "sent" / (Path(name).stem + ".yaml")
+        path.parent.mkdir()
         path.write_text(yaml_text, encoding="utf-8")
-        combined, issues = check_bank([*bank_paths, path])
+        others = []
+        for index, (other_name, other_text) in enumerate(other_decks):
+            other = Path(directory) / f"deck-{index}.yaml"
+            other.write_text(other_text, encoding="utf-8")
+            others.append((other, other_name))
+        combined, issues = check_bank([*bank_paths, *(p for p, _ in others), path])
         if issues or combined is None:
-            return DeckRejected(name, _issue_lines(issues, {str(path): name}))
-    own = [q for q in combined.questions if q.id not in {b.id for b in bank.questions}]
+            renames = {str(path): name, **{str(p): f"your deck {n}" for p, n in others}}
+            return DeckRejected(name, _issue_lines(issues, renames))
+        own = [q for q in combined.questions if q.source is not None and q.source.path == display_path(path)]
     if not own:
         return DeckRejected(name, (f"{name}: no question that the bank does not already have",))
     topic = topic or own[0].topic
+    if len(topic) > MAX_TOPIC_CHARS:  # it travels in button data, which Telegram caps at 64 bytes
+        return DeckRejected(name, (f"{name}: topic id {topic!r} is too long ({MAX_TOPIC_CHARS} characters at most)",))
     return DeckReady(name, topic, title or combined.topics.get(topic, topic), count or len(own), yaml_text)
 
 
@@ -130,9 +150,12 @@ class Library:
         """The published decks."""
         return sorted(self.decks_dir.glob("*.yaml")) if self.decks_dir.is_dir() else []
 
-    async def check(self, filename: str, data: bytes) -> DeckReady | DeckRejected:
-        """Check a deck against the bank in service, off the event loop."""
-        return await asyncio.to_thread(check_deck, filename, data, self.practice.bank, self.paths())
+    async def check(
+        self, filename: str, data: bytes, *, pool: Bank | None = None, other_decks: Sequence[tuple[str, str]] = ()
+    ) -> DeckReady | DeckRejected:
+        """Check a deck against the bank in service (or a user's pool and decks), off the event loop."""
+        bank = pool if pool is not None else self.practice.bank
+        return await asyncio.to_thread(check_deck, filename, data, bank, self.paths(), other_decks)
 
     async def reload(self) -> Reloaded | ReloadFailed:
         """Load and validate the bank again; replace the one in service only if it has no problem."""

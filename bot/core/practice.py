@@ -136,6 +136,8 @@ class Asked:
     """The user has seen this question before."""
     replaced: Question | None = None
     """The question that was open before and got skipped to make room for this one."""
+    topic_title: str = ""
+    """The title of the question's topic (a private deck's topics are not in the bank's list)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,7 +548,8 @@ class Practice:
                 return chosen_question
             question, is_repeat = chosen_question
             replaced = await self.open_in(session, user, question, now)
-            return Asked(question, len(question.hints), is_repeat=is_repeat, replaced=replaced)
+            title = self.pool_of(user).topic_title(question.topic)
+            return Asked(question, len(question.hints), is_repeat=is_repeat, replaced=replaced, topic_title=title)
 
     # Building blocks for services that compose their own transaction (the daily push).
 
@@ -632,10 +635,12 @@ class Practice:
             is_repeat = seen is not None
             open_now = self._open_of(user)
             if open_now is not None and open_now.id == question.id:
-                return Asked(question, len(question.hints), is_repeat=is_repeat)
+                title = self.pool_of(user).topic_title(question.topic)
+                return Asked(question, len(question.hints), is_repeat=is_repeat, topic_title=title)
             replaced = await self._skip_open(session, user, now)
             self._open(user, question, now)
-            return Asked(question, len(question.hints), is_repeat=is_repeat, replaced=replaced)
+            title = self.pool_of(user).topic_title(question.topic)
+            return Asked(question, len(question.hints), is_repeat=is_repeat, replaced=replaced, topic_title=title)
 
     async def open_question(self, user_id: int) -> OpenQuestion | None:
         """The question the user is answering, if any."""
@@ -823,6 +828,13 @@ class Practice:
         session = object_session(user)
         pool = session.info.get((_POOL, user.id)) if session is not None else None
         return cast(QuestionPool, pool) if pool is not None else self._public
+
+    async def find_question(self, who: UserRef, question_id: str) -> Question | None:
+        """A question the user may see: the bank's, or one of their own private decks' (never another user's)."""
+        if (question := self.bank.get(question_id)) is not None:
+            return question
+        async with self._transaction() as session:
+            return self.pool_of(await self._user(session, who)).get(question_id)
 
     async def topics_of(self, who: UserRef) -> dict[str, str]:
         """Topic ids and titles the user can practise: the bank's, then their private decks'."""

@@ -76,8 +76,6 @@ async def get_deck_for_admin(*, session: AsyncSession, deck_id: int) -> Deck | N
 async def submitted_decks(*, session: AsyncSession) -> Sequence[Deck]:
     """Private decks whose owners asked for them to be published, oldest request first (admins)."""
     stmt = (
-        select(Deck)
-        .where(Deck.status == PRIVATE, Deck.submitted_at.is_not(None))
-        .order_by(Deck.submitted_at, Deck.id)
+        select(Deck).where(Deck.status == PRIVATE, Deck.submitted_at.is_not(None)).order_by(Deck.submitted_at, Deck.id)
     )
     return (await session.scalars(stmt)).all()

@@ -5,7 +5,9 @@ still slows every other user's reply (``benchmarks/chart_benchmark.py``: practic
 about 5x slower under a stream of charts, against 1.5x with this worker). The worker is
 started on the first chart ("spawn": a clean interpreter that inherits none of the bot's
 threads or sockets, at the cost of about a second for that first chart), replaced if it
-dies, and stopped by ``shutdown_worker`` or at interpreter exit.
+dies, and stopped by ``shutdown_worker`` or at interpreter exit. It runs at a lower CPU
+priority (``nice`` +10) than the bot, so on a busy machine the bot's replies come first and
+charts wait.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +24,9 @@ from concurrent.futures.process import BrokenProcessPool
 from bot.charts import ChartLabels, TopicBar, render_topic_chart
 
 logger = logging.getLogger(__name__)
+
+WORKER_NICENESS = 10
+"""How much lower the worker's CPU priority is than the bot's (POSIX ``nice``)."""
 
 _worker: ProcessPoolExecutor | None = None
 _worker_lock = threading.Lock()
@@ -32,8 +38,19 @@ def _pool() -> ProcessPoolExecutor:
     global _worker  # noqa: PLW0603 (one worker per bot process, created lazily)
     with _worker_lock:
         if _worker is None:
-            _worker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _worker = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
         return _worker
+
+
+def _lower_priority() -> None:
+    """In the worker: yield the CPU to the bot's process (where ``nice`` exists)."""
+    if hasattr(os, "nice"):
+        try:
+            os.nice(WORKER_NICENESS)
+        except OSError as exc:  # not allowed here: charts still render, at normal priority
+            logger.warning("Could not lower the chart worker's priority: %s", exc)
 
 
 def shutdown_worker() -> None:

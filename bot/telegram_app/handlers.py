@@ -158,7 +158,7 @@ async def _send_asked(
 ) -> None:
     match result:
         case Asked(question=q):
-            text = texts.question(result, practice.bank.topics.get(q.topic, q.topic))
+            text = texts.question(result, result.topic_title or practice.bank.topics.get(q.topic, q.topic))
             await _send(update, context, text, question_keyboard(q.id, result.hints_total))
         case UnknownTopic():
             await _send(update, context, texts.unknown_topic(result, practice.bank.topics))
@@ -213,7 +213,7 @@ async def topics_command(update: Update, context: Context) -> None:
     """/topics: a keyboard to choose topics and difficulty."""
     practice, who = _acting(update, context)
     current = await practice.settings(who)
-    titles = practice.bank.topics
+    titles = await practice.topics_of(who)  # the bank's topics, then the user's own decks'
     await _send(
         update,
         context,
@@ -464,7 +464,7 @@ async def button(update: Update, context: Context) -> None:
                 await _send_asked(update, context, practice, retried)
                 if action == "rh":
                     await _send_hint(update, context, await practice.hint(who, question_id))
-        case "m", question_id if (question := practice.bank.get(question_id)) is not None:
+        case "m", question_id if (question := await practice.find_question(who, question_id)) is not None:
             await _send_rich(update, context, texts.model_answer(question))
         case "t", topic if topic:
             notice = await _toggle_topic(update, practice, who, topic)
@@ -496,8 +496,6 @@ async def _toggle_topic(update: Update, practice: Practice, who: UserRef, topic:
     current = await practice.settings(who)
     if topic == "*":
         chosen: tuple[str, ...] = ()
-    elif topic not in practice.bank.topics:
-        return texts.UNKNOWN_BUTTON
     elif topic in current.topics:
         chosen = tuple(t for t in current.topics if t != topic)
     else:
@@ -505,7 +503,7 @@ async def _toggle_topic(update: Update, practice: Practice, who: UserRef, topic:
     result = await practice.set_topics(who, chosen)
     if isinstance(result, UnknownTopic):
         return texts.UNKNOWN_BUTTON
-    await _refresh_topics(update, practice, result.topics, result.difficulty)
+    await _refresh_topics(update, practice, who, result.topics, result.difficulty)
     return texts.TOPIC_SAVED
 
 
@@ -513,16 +511,18 @@ async def _set_level(update: Update, practice: Practice, who: UserRef, level: in
     result = await practice.set_difficulty(who, level or None)
     if isinstance(result, InvalidSetting):
         return html.unescape(texts.invalid_setting(result))
-    await _refresh_topics(update, practice, result.topics, result.difficulty)
+    await _refresh_topics(update, practice, who, result.topics, result.difficulty)
     return texts.TOPIC_SAVED
 
 
-async def _refresh_topics(update: Update, practice: Practice, topics: tuple[str, ...], difficulty: int | None) -> None:
+async def _refresh_topics(
+    update: Update, practice: Practice, who: UserRef, topics: tuple[str, ...], difficulty: int | None
+) -> None:
     """Redraw the topic keyboard in place (if the message is still accessible)."""
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
         return
-    titles = practice.bank.topics
+    titles = await practice.topics_of(who)
     await query.message.edit_text(
         texts.topic_choices(topics, titles, difficulty),
         parse_mode=ParseMode.HTML,
