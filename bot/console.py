@@ -167,12 +167,10 @@ class Console:
         return True
 
     async def _answer(self, text: str) -> None:
-        in_round = await self.interviews.answer(self.user_id, text)
-        if isinstance(in_round, Answered):
-            await self._answered(in_round)
-            return
-        result = await self.practice.answer(self.user_id, text)
-        if isinstance(result, Feedback):
+        result = await self.interviews.answer_any(self.user_id, text)
+        if isinstance(result, Answered):
+            await self._answered(result)
+        elif isinstance(result, Feedback):
             self.say(texts.feedback(result) + "\n" + BUTTONS_HINT)
         else:
             self.say(texts.NUDGE_NO_QUESTION)

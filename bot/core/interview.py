@@ -47,8 +47,10 @@ from bot.core.models import Concept, Kind, Question
 from bot.core.practice import (
     MAX_ANSWER_CHARS,
     EmptyPool,
+    Feedback,
     InvalidSetting,
     NoMoreHints,
+    NoOpenQuestion,
     Practice,
     UnknownTopic,
     UserRef,
@@ -1030,6 +1032,21 @@ class Interviews:
                 assert step is not None
                 return Answered(graded, step)
             return Answered(graded, await self._advance(session, user, round_row, items, now))
+
+    async def answer_any(self, who: UserRef, text: str) -> Answered | Feedback | NoOpenQuestion:
+        """Free text: the answer to the round's question if a round is running, else to the open
+        practice question (``Practice.answer``), else ``NoOpenQuestion``.
+
+        Most users have no round: for them the check and the practice answer share one
+        transaction, so a message costs one BEGIN and one COMMIT.
+        """
+        async with self.practice.transaction() as session:
+            if await store.active_round(session=session, user_id=user_id_of(who)) is None:
+                return await self.practice.answer_in(session, who, text)
+        in_round = await self.answer(who, text)
+        if isinstance(in_round, NoActiveRound):  # the round ended in between
+            return await self.practice.answer(who, text)
+        return in_round
 
     async def pass_question(
         self, who: UserRef, round_id: int | None = None, position: int | None = None, *, follow_up: bool = False

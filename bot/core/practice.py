@@ -679,32 +679,36 @@ class Practice:
 
     async def answer(self, who: UserRef, text: str) -> Feedback | NoOpenQuestion:
         """Grade an answer to the open question, record it, reschedule the question and close it."""
+        async with self._transaction() as session:
+            return await self.answer_in(session, who, text)
+
+    async def answer_in(self, session: AsyncSession, who: UserRef, text: str) -> Feedback | NoOpenQuestion:
+        """``answer`` inside the caller's transaction (a free-text message that is not a round's answer)."""
         user_id = user_id_of(who)
         graded_text = text[:MAX_ANSWER_CHARS]
         now = self._now()
-        async with self._transaction() as session:
-            found = await self._locked_open(session, who, None)
-            if isinstance(found, NoOpenQuestion):
-                return found
-            user, question = found
-            hints_used = user.hints_used
-            grade = self.pool_of(user).grader_for(question).grade(question, graded_text, hints_used=hints_used)
-            earlier, best_before = await repository.question_history(
-                session=session, user_id=user_id, question_id=question.id
-            )
-            attempt = await self.record_answer_in(
-                session, user_id, question, grade, answer_text=graded_text, hints_used=hints_used, now=now
-            )
-            _close(user)
-            return Feedback(
-                question=question,
-                grade=grade,
-                attempt_id=attempt.id,
-                hints_used=hints_used,
-                best_score_before=best_before,
-                attempts_on_question=earlier + 1,
-                truncated=len(text) > MAX_ANSWER_CHARS,
-            )
+        found = await self._locked_open(session, who, None)
+        if isinstance(found, NoOpenQuestion):
+            return found
+        user, question = found
+        hints_used = user.hints_used
+        grade = self.pool_of(user).grader_for(question).grade(question, graded_text, hints_used=hints_used)
+        earlier, best_before = await repository.question_history(
+            session=session, user_id=user_id, question_id=question.id
+        )
+        attempt = await self.record_answer_in(
+            session, user_id, question, grade, answer_text=graded_text, hints_used=hints_used, now=now
+        )
+        _close(user)
+        return Feedback(
+            question=question,
+            grade=grade,
+            attempt_id=attempt.id,
+            hints_used=hints_used,
+            best_score_before=best_before,
+            attempts_on_question=earlier + 1,
+            truncated=len(text) > MAX_ANSWER_CHARS,
+        )
 
     async def reveal(self, who: UserRef, question_id: str | None = None) -> Revealed | NoOpenQuestion:
         """Give up on the open question: a zero-score attempt, a failed review, and the model answer."""

@@ -375,10 +375,9 @@ async def text_answer(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     assert message.text is not None
-    if await interview_handlers.route_text(update, context, message.text):
+    result = await interview_handlers.answer_text(update, context, message.text)
+    if result is None:  # it was a round's answer, and the round has replied
         return
-    practice, who = _acting(update, context)
-    result = await practice.answer(who, message.text)
     if isinstance(result, Feedback):
         await _send_rich(update, context, texts.feedback(result), _feedback_keyboard(result.question.id))
     else:

@@ -48,7 +48,17 @@ from bot.core.interview import (
     parse_round_args,
     parse_time_limit,
 )
-from bot.core.practice import Asked, EmptyPool, InvalidSetting, NoMoreHints, Stats, UnknownTopic, UserInfo
+from bot.core.practice import (
+    Asked,
+    EmptyPool,
+    Feedback,
+    InvalidSetting,
+    NoMoreHints,
+    NoOpenQuestion,
+    Stats,
+    UnknownTopic,
+    UserInfo,
+)
 from bot.telegram_app.chart_worker import render_in_worker
 from bot.telegram_app.keyboards import question_keyboard
 
@@ -328,13 +338,14 @@ async def timelimit_command(update: Update, context: Context) -> None:
 # ---- routing from the practice handlers --------------------------------------------------------
 
 
-async def route_text(update: Update, context: Context, text: str) -> bool:
-    """Free text: the answer to the round's question or follow-up. False when no round is running."""
-    result = await _interviews(context).answer(_info(update), text)
-    if isinstance(result, NoActiveRound):
-        return False
-    await _send_answered(update, context, result)
-    return True
+async def answer_text(update: Update, context: Context, text: str) -> Feedback | NoOpenQuestion | None:
+    """Free text: sent here as the answer to the round's question or follow-up (None), or the
+    practice result (graded feedback, or no open question) for the caller to send."""
+    result = await _interviews(context).answer_any(_info(update), text)
+    if isinstance(result, Answered):
+        await _send_answered(update, context, result)
+        return None
+    return result
 
 
 async def route_hint(update: Update, context: Context) -> bool:
