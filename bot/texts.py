@@ -118,6 +118,10 @@ SETTINGS_USAGE = (
     "Usage: <code>/settings time 08:30</code>, <code>/settings zone Europe/Berlin</code>, "
     "<code>/settings days weekdays</code> or <code>/settings days every</code>, or /topics."
 )
+DAILY_IN_ROUND = (
+    "⏸ You are in a mock interview round, so your messages answer the round until it ends "
+    "(its debrief, or /cancel). This question waits for you until then."
+)
 BANK_RELOADED = "🔄 Bank reloaded: {questions} questions in {topics} topics ({decks} published decks)."
 BANK_RELOAD_FAILED = "⛔️ The bank was not reloaded; the previous one stays in service. Problems:"
 DECK_REJECTED = "⛔️ Deck <b>{name}</b> rejected; nothing was saved and the bank in service is unchanged. Problems:"

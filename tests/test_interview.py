@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import interview_texts
 from bot.core.bank import Bank
+from bot.core.daily import DailyPush
 from bot.core.grading import Grade, Verdict
 from bot.core.interview import (
     DEFAULT_LENGTH,
@@ -56,7 +57,7 @@ from bot.core.interview import (
     verdict_for,
 )
 from bot.core.models import Concept, Kind, Question
-from bot.core.practice import Asked, InvalidSetting, NoMoreHints, Practice, UnknownTopic, UserInfo
+from bot.core.practice import Asked, Feedback, InvalidSetting, NoMoreHints, Practice, UnknownTopic, UserInfo
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.storage.models import InterviewItem, InterviewRound
 from tests.practice_fixtures import START, FrozenClock, make_question, real_bank, real_grader, user_info
@@ -681,3 +682,25 @@ async def test_a_question_that_leaves_the_bank_mid_round_is_skipped(interviews: 
     assert (first.status, first.question, first.final_score) == (ItemStatus.UNANSWERED, None, None)
     assert ended.debrief.answered == 0
     assert "no longer in the bank" in interview_texts.debrief(ended.debrief, bank.topics)
+
+
+async def test_a_daily_question_during_a_round_waits_for_the_round_to_end(
+    practice: Practice, interviews: Interviews, clock: FrozenClock
+) -> None:
+    """The push still comes (marked in_round) and stays open; free text answers the round until
+    it ends, then the daily question."""
+    await practice.touch_user(ALICE)
+    await practice.subscribe(ALICE, clock.now.strftime("%H:%M"), "UTC")
+    clock.advance(days=1, seconds=30)
+    started = await start(interviews, spec=RoundSpec(3))
+    claims = await DailyPush(practice, instance="test").claim_due()
+    assert [(c.user_id, c.in_round) for c in claims] == [(ALICE.id, True)]
+    daily_question = claims[0].question
+    in_round = await interviews.answer_any(ALICE, "an answer meant for the round")
+    assert isinstance(in_round, Answered), "the round still takes free text"
+    assert isinstance(in_round.graded, AnswerGraded)
+    assert in_round.graded.question == started.first.question
+    assert isinstance(await interviews.cancel(ALICE), RoundEnded)
+    after = await interviews.answer_any(ALICE, daily_question.example_answers[0])
+    assert isinstance(after, Feedback)
+    assert after.question.id == daily_question.id

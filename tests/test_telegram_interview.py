@@ -410,3 +410,28 @@ async def test_forged_buttons_cannot_touch_another_users_round(emulator: Telegra
     await emulator.assert_no_bot_message(alice.id, within=0.1)
     assert await interviews_of(bot).current(alice.id) == step
     assert await interviews_of(bot).current(bob.id) is None
+
+
+async def test_skip_and_answer_during_a_round_pass_its_question(emulator: TelegramEmulator, bot: RunningBot) -> None:
+    """/skip and /answer in a round pass on the round's question (not "no open question"), and the round goes on."""
+    bank = bot.practice.bank
+    alice = emulator.create_user("Alice")
+    first = await start_round(alice, bot, "3", "mixed", "easy")
+    first_question = asked(first, bank)
+    pace(bot)
+    alice.send_command("skip")
+    passed = await alice.wait_for_bot_message()
+    assert "no open question" not in (passed.text or "").casefold()
+    second = passed if "2/3" in (passed.text or "") else await alice.wait_for_bot_message()
+    assert "2/3" in (second.text or ""), second.text
+    assert asked(second, bank) != first_question
+    pace(bot)
+    alice.send_command("answer")
+    third = await alice.wait_for_bot_message()
+    third = third if "3/3" in (third.text or "") else await alice.wait_for_bot_message()
+    assert "3/3" in (third.text or ""), third.text
+    pace(bot)
+    alice.send_command("cancel")
+    debrief = (await alice.wait_for_bot_message()).text or ""
+    assert "(ended early): 2/3 questions answered" in debrief, debrief
+    assert "Passed on 2 questions" in debrief

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.models import Question
 from bot.core.practice import EmptyPool, Practice, block
 from bot.core.pushtime import local_date, next_occurrence
+from bot.storage import interviews as interview_store
 from bot.storage import repository
 from bot.storage.models import Delivery, User
 
@@ -77,6 +78,11 @@ class Claim:
     """The user has seen this question before (a spaced-repetition review)."""
     retry: bool = False
     """Re-claimed after another run died before reporting."""
+    in_round: bool = False
+    """The user is in a mock interview round: their messages answer the round until it ends,
+    so the question waits (it stays open) and the push says so."""
+    topic_title: str = ""
+    """The title of the question's topic (one of the user's private decks' topics included)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +169,20 @@ class DailyPush:
             logger.info("User %d already had a push for %s", user.id, day)
             return None
         replaced = await self.practice.open_in(session, user, question, now)
-        return Claim(delivery_id, user.id, user.chat_id, question, day, scheduled, replaced, is_repeat)
+        in_round = await interview_store.active_round(session=session, user_id=user.id) is not None
+        title = self.practice.pool_of(user).topic_title(question.topic)
+        return Claim(
+            delivery_id,
+            user.id,
+            user.chat_id,
+            question,
+            day,
+            scheduled,
+            replaced,
+            is_repeat,
+            in_round=in_round,
+            topic_title=title,
+        )
 
     async def _record(  # noqa: PLR0917 (one row's columns)
         self,

@@ -98,7 +98,9 @@ class PushRunner:
     async def _send_with_retries(self, bot: Bot, claim: Claim) -> str:
         topics = self.daily.practice.bank.topics
         asked = Asked(claim.question, len(claim.question.hints), is_repeat=claim.is_repeat, replaced=claim.replaced)
-        text = texts.daily_question(asked, topics.get(claim.question.topic, claim.question.topic))
+        text = texts.daily_question(asked, claim.topic_title or topics.get(claim.question.topic, claim.question.topic))
+        if claim.in_round:
+            text += "\n\n" + texts.DAILY_IN_ROUND
         markup = question_keyboard(claim.question.id, len(claim.question.hints))
         error = "not sent"
         for attempt in range(1, SEND_ATTEMPTS + 1):

@@ -231,7 +231,9 @@ async def hint_command(update: Update, context: Context) -> None:
 
 
 async def answer_command(update: Update, context: Context) -> None:
-    """/answer: give up and show the model answer."""
+    """/answer: give up and show the model answer (in a round: pass on its question)."""
+    if await interview_handlers.route_pass(update, context):
+        return
     practice, who = _acting(update, context)
     result = await practice.reveal(who)
     await _send_revealed(update, context, result)
@@ -245,7 +247,9 @@ async def _send_revealed(update: Update, context: Context, result: Revealed | No
 
 
 async def skip_command(update: Update, context: Context) -> None:
-    """/skip: close the open question without a score."""
+    """/skip: close the open question without a score (in a round: pass on its question)."""
+    if await interview_handlers.route_pass(update, context):
+        return
     practice, who = _acting(update, context)
     result = await practice.skip(who)
     await _send(update, context, texts.skipped(result) if isinstance(result, Skipped) else texts.NO_OPEN_QUESTION)

@@ -369,6 +369,16 @@ async def _send_round_hint(
             await _send(update, context, itexts.no_hint_on_follow_up())
 
 
+async def route_pass(update: Update, context: Context) -> bool:
+    """/skip or /answer during a round: pass on its current question or follow-up (it counts 0,
+    as the Pass button does). False when no round is running."""
+    result = await _interviews(context).pass_question(_info(update))
+    if isinstance(result, NoActiveRound):
+        return False
+    await _send_answered(update, context, result)
+    return True
+
+
 async def route_cancel(update: Update, context: Context) -> bool:
     """/cancel: end the round with a partial debrief. False when no round is running."""
     result = await _interviews(context).cancel(_info(update))
