@@ -1,6 +1,7 @@
 """Measure chart rendering, and what it costs other users of the bot while charts render.
 
-    python benchmarks/chart_benchmark.py [--renders 40] [--samples 100] [--chart-users 4] [--timeout 60]
+    python benchmarks/chart_benchmark.py [--renders 40] [--samples 100] [--chart-users 4] [--chart-interval 0]
+                                         [--modes ...] [--timeout 60]
 
 Prints (figures only, nothing is asserted):
 1. matplotlib's import and first-render cost in a fresh interpreter (what the first chart of a
@@ -178,9 +179,16 @@ async def answer_one(user: EmulatedUser, index: QuestionIndex, reply_timeout: fl
     await user.wait_for_bot_message(reply_timeout)
 
 
-async def chart_loop(user: EmulatedUser, stop: asyncio.Event, load: ChartLoad, reply_timeout: float) -> None:
-    """/stats back to back until stopped: the text, then the chart photo."""
+async def chart_loop(
+    user: EmulatedUser, stop: asyncio.Event, load: ChartLoad, reply_timeout: float, interval: float
+) -> None:
+    """/stats until stopped: the text, then the chart photo; ``interval`` seconds apart (0: back to back)."""
     while not stop.is_set():
+        if interval and load.charts:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+            if stop.is_set():
+                return
         started = time.perf_counter()
         user.send_command("stats")
         try:
@@ -196,7 +204,9 @@ async def chart_loop(user: EmulatedUser, stop: asyncio.Event, load: ChartLoad, r
         load.latencies.append(time.perf_counter() - started)
 
 
-async def measure_latency(config: RunConfig, mode: str, samples: int, chart_users: int) -> tuple[LatencyRun, ChartLoad]:
+async def measure_latency(
+    config: RunConfig, mode: str, samples: int, chart_users: int, interval: float = 0.0
+) -> tuple[LatencyRun, ChartLoad]:
     """Practice users' answer → feedback latency while ``chart_users`` ask for charts (or not, when idle)."""
     load = ChartLoad()
     run = LatencyRun(mode)
@@ -221,7 +231,7 @@ async def measure_latency(config: RunConfig, mode: str, samples: int, chart_user
                         await sampler.sample(None)
                     stop = asyncio.Event()
                     tasks = (
-                        [asyncio.create_task(chart_loop(u, stop, load, config.reply_timeout)) for u in users]
+                        [asyncio.create_task(chart_loop(u, stop, load, config.reply_timeout, interval)) for u in users]
                         if mode != "idle"
                         else []
                     )
@@ -263,6 +273,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=100, help="practice latency samples per run")
     parser.add_argument("--chart-users", type=int, default=4, help="users asking for charts back to back")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for any one reply")
+    parser.add_argument(
+        "--chart-interval", type=float, default=0.0, help="seconds each chart user waits between /stats (0: none)"
+    )
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES), help="runs of part 2")
     args = parser.parse_args(argv)
     modes = [m for m in MODES if m in args.modes or m in {"idle", CONTROL}]
@@ -279,13 +292,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     print(
         f"\n== 2. Reply latency to practice users ({args.samples} samples per run, after {WARMUP} warm-up) "
-        f"while {args.chart_users} users ask for charts =="
+        f"while {args.chart_users} users ask for charts "
+        f"({'back to back' if not args.chart_interval else f'every {args.chart_interval:g} s each'}) =="
     )
     config = RunConfig(bank, bank.make_grader(), "off", args.timeout, log)
     results = {}
     for mode in modes:
         log.records.clear()
-        results[mode] = asyncio.run(measure_latency(config, mode, args.samples, args.chart_users))
+        results[mode] = asyncio.run(measure_latency(config, mode, args.samples, args.chart_users, args.chart_interval))
     shutdown_worker()
     idle = statistics.median(results["idle"][0].samples)
     control = statistics.median(results[CONTROL][0].samples)
