@@ -26,6 +26,7 @@ from bot import texts
 from bot.core.decks import AlreadySubmitted, DeckInfo, DeckLimit, DeckNotFound, UserDecks
 from bot.core.library import ACCEPTED, MAX_DECK_BYTES, DeckRejected, Library, Reloaded, ReloadFailed
 from bot.telegram_app import handlers
+from bot.telegram_app.replies import send, sender
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ async def reload_command(update: Update, context: Context) -> None:
     if await _refused(update, context):
         return
     result = await _library(context).reload()
-    await _reply(update, context, _reload_text(result))
+    await send(update, context, _reload_text(result))
 
 
 def _reload_text(result: Reloaded | ReloadFailed) -> str:
@@ -97,7 +98,7 @@ async def waiting_decks_command(update: Update, context: Context) -> None:
         return
     waiting = await _decks(context).submitted()
     if not waiting:
-        await _reply(update, context, texts.DECKS_WAITING_NONE)
+        await send(update, context, texts.DECKS_WAITING_NONE)
         return
     lines = [texts.DECKS_WAITING_HEAD]
     lines += [
@@ -106,7 +107,7 @@ async def waiting_decks_command(update: Update, context: Context) -> None:
         for n, d in enumerate(waiting, 1)
     ]
     keyboard = [[_button(texts.BUTTON_PUBLISH_DECK, d, "p")] for d in waiting[:20]]
-    await _reply(update, context, "\n".join(lines), InlineKeyboardMarkup(keyboard))
+    await send(update, context, "\n".join(lines), InlineKeyboardMarkup(keyboard))
 
 
 # ---- everyone: a deck sent as a document, and /mydecks --------------------------------------------
@@ -117,48 +118,48 @@ async def deck_received(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     assert message.document is not None
-    who = handlers._info(update)
+    who = sender(update)
     document = message.document
     name = document.file_name or "deck"
     if not name.casefold().endswith(ACCEPTED):  # a CV, a photo sent as a file: not meant as a deck
-        await _reply(update, context, texts.unsupported("files") + "\n" + texts.DECK_FORMATS)
+        await send(update, context, texts.unsupported("files") + "\n" + texts.DECK_FORMATS)
         return
     if document.file_size is not None and document.file_size > MAX_DECK_BYTES:
-        await _reply(update, context, texts.DECK_REJECTED.format(name=html.escape(name)) + texts.DECK_TOO_BIG)
+        await send(update, context, texts.DECK_REJECTED.format(name=html.escape(name)) + texts.DECK_TOO_BIG)
         return
     await context.bot.send_chat_action(who.chat_id, "typing")
     data = bytes(await (await document.get_file()).download_as_bytearray())
     decks = _decks(context)
     checked = await decks.check(who, name, data)
     if isinstance(checked, DeckLimit):
-        await _reply(update, context, texts.DECK_LIMIT.format(decks=checked.decks, questions=checked.questions))
+        await send(update, context, texts.DECK_LIMIT.format(decks=checked.decks, questions=checked.questions))
         return
     if isinstance(checked, DeckRejected):
         logger.info("Deck from user %d rejected: %d problem(s)", who.id, len(checked.problems))
-        await _reply(
+        await send(
             update, context, texts.DECK_REJECTED.format(name=html.escape(name)) + "\n" + _problems(checked.problems)
         )
         return
     added = await decks.add(who, checked)
     if isinstance(added, DeckLimit):
-        await _reply(update, context, texts.DECK_LIMIT.format(decks=added.decks, questions=added.questions))
+        await send(update, context, texts.DECK_LIMIT.format(decks=added.decks, questions=added.questions))
         return
     if isinstance(added, DeckRejected):
-        await _reply(
+        await send(
             update, context, texts.DECK_REJECTED.format(name=html.escape(name)) + "\n" + _problems(added.problems)
         )
         return
     text = texts.DECK_SAVED.format(
         name=html.escape(name), title=html.escape(added.title), count=added.questions, topic=html.escape(added.topic)
     )
-    await _reply(update, context, text, _deck_keyboard(added, admin=_is_admin(context, who.id)))
+    await send(update, context, text, _deck_keyboard(added, admin=_is_admin(context, who.id)))
 
 
 async def my_decks_command(update: Update, context: Context) -> None:
     """/mydecks: the sender's decks, each with its buttons."""
-    mine = await _decks(context).mine(handlers._info(update))
+    mine = await _decks(context).mine(sender(update))
     if not mine:
-        await _reply(update, context, texts.MY_DECKS_NONE)
+        await send(update, context, texts.MY_DECKS_NONE)
         return
     lines = [texts.MY_DECKS_HEAD]
     lines += [
@@ -178,7 +179,7 @@ async def my_decks_command(update: Update, context: Context) -> None:
         rows.append([_button(texts.BUTTON_PRACTISE_DECK, deck, "q"), _button(texts.BUTTON_DELETE_DECK, deck, "d")])
         if admin or deck.submitted_at is None:
             rows.append([_share_button(deck, admin)])
-    await _reply(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+    await send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
 
 
 def _status(deck: DeckInfo) -> str:
@@ -212,7 +213,7 @@ async def deck_button(update: Update, context: Context) -> None:
     """``ud:q|d|dy|k|s|p:<deck id>``: practise, delete (ask, yes, keep), suggest, publish."""
     query = update.callback_query
     assert query is not None
-    who = handlers._info(update)
+    who = sender(update)
     _, action, raw_id = ((query.data or "") + "::").split(":")[:3]
     deck_id = int(raw_id) if raw_id.isdigit() else -1
     decks = _decks(context)
@@ -223,7 +224,7 @@ async def deck_button(update: Update, context: Context) -> None:
             if isinstance(found, DeckNotFound):
                 notice = texts.DECK_GONE
             else:
-                await handlers._ask(update, context, decks.practice, who, found.topic)
+                await handlers.ask(update, context, decks.practice, who, found.topic)
         case "d":
             found = await decks.get(who, deck_id)
             if isinstance(found, DeckNotFound) or not found.is_private:
@@ -233,7 +234,7 @@ async def deck_button(update: Update, context: Context) -> None:
                     [[_button(texts.BUTTON_DELETE_DECK_YES, found, "dy"), _button(texts.BUTTON_KEEP_DECK, found, "k")]]
                 )
                 text = texts.DECK_DELETE_CONFIRM.format(title=html.escape(found.title), count=found.questions)
-                await _reply(update, context, text, confirm)
+                await send(update, context, text, confirm)
         case "dy":
             deleted = await decks.delete(who, deck_id)
             if isinstance(deleted, DeckNotFound):
@@ -253,14 +254,14 @@ async def deck_button(update: Update, context: Context) -> None:
 
 async def _submit(update: Update, context: Context, deck_id: int) -> str | None:
     """The owner suggests their deck: the admins each get a message with a Publish button."""
-    result = await _decks(context).submit(handlers._info(update), deck_id)
+    result = await _decks(context).submit(sender(update), deck_id)
     match result:
         case DeckNotFound():
             return texts.DECK_GONE
         case AlreadySubmitted(deck=deck):
-            await _reply(update, context, texts.DECK_ALREADY_SUBMITTED.format(title=html.escape(deck.title)))
+            await send(update, context, texts.DECK_ALREADY_SUBMITTED.format(title=html.escape(deck.title)))
         case DeckInfo() as deck:
-            await _reply(update, context, texts.DECK_SUBMITTED.format(title=html.escape(deck.title)))
+            await send(update, context, texts.DECK_SUBMITTED.format(title=html.escape(deck.title)))
             user = update.effective_user
             assert user is not None
             owner = html.escape(f"{user.first_name} (@{user.username})" if user.username else user.first_name)
@@ -282,11 +283,11 @@ async def _publish(update: Update, context: Context, deck_id: int) -> None:
     result = await _decks(context).publish(deck_id)
     match result:
         case DeckNotFound():
-            await _reply(update, context, texts.DECK_GONE)
+            await send(update, context, texts.DECK_GONE)
         case ReloadFailed():
-            await _reply(update, context, _reload_text(result))
+            await send(update, context, _reload_text(result))
         case (deck, reloaded):
-            await _reply(update, context, _reload_text(reloaded))
+            await send(update, context, _reload_text(reloaded))
             user = update.effective_user
             if user is None or deck.owner_id != user.id:
                 text = texts.DECK_PUBLISHED_OWNER.format(title=html.escape(deck.title), topic=html.escape(deck.topic))
@@ -309,10 +310,4 @@ async def _edit_or_reply(update: Update, context: Context, text: str) -> None:
             return
         except TelegramError:
             pass
-    await _reply(update, context, text)
-
-
-async def _reply(update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await send(update, context, text)

@@ -14,7 +14,7 @@ from typing import cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -40,6 +40,7 @@ from bot.core.practice import (
 from bot.core.pushtime import is_offset_like
 from bot.telegram_app import interview_handlers
 from bot.telegram_app.keyboards import question_keyboard, settings_keyboard, zone_keyboard
+from bot.telegram_app.replies import send, send_rich, sender
 
 logger = logging.getLogger(__name__)
 
@@ -62,52 +63,15 @@ def _practice(context: Context) -> Practice:
     return cast(Practice, context.bot_data[PRACTICE_KEY])
 
 
-def _info(update: Update) -> UserInfo:
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None, "handlers are registered for user updates only"
-    assert chat is not None
-    return UserInfo(user.id, chat.id, user.first_name or "", user.username, user.language_code)
-
-
 def _acting(update: Update, context: Context) -> tuple[Practice, UserInfo]:
     """The service and the sender. Passing the sender's ``UserInfo`` to a service method creates
     or refreshes their row in the same transaction as the action: one transaction per update."""
-    return _practice(context), _info(update)
+    return _practice(context), sender(update)
 
 
 async def _touch(update: Update, context: Context) -> None:
     """Create or refresh the sender's row, for handlers that have nothing else to store."""
-    await _practice(context).touch_user(_info(update))
-
-
-async def _send(update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
-    """Send an HTML message to the chat of the update (works for messages and button presses)."""
-    chat = update.effective_chat
-    assert chat is not None
-    return await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
-
-
-_PLAIN_FALLBACK_ERRORS = ("message is too long", "can't parse entities")
-"""Telegram's 400 descriptions after which a feedback message is worth resending as plain text."""
-
-
-async def _send_rich(
-    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
-) -> Message:
-    """Send feedback-like HTML (with the user's words and the bank's text in it); if Telegram
-    rejects its markup or length, send it again as plain text so the user still gets it."""
-    try:
-        return await _send(update, context, text, markup)
-    except BadRequest as exc:
-        if not any(reason in exc.message.casefold() for reason in _PLAIN_FALLBACK_ERRORS):
-            raise
-        logger.warning("Telegram rejected a formatted message (%s); sending it as plain text", exc.message)
-    chat = update.effective_chat
-    assert chat is not None
-    plain = texts.plain(text)
-    if len(plain) > texts.MAX_MESSAGE_CHARS:
-        plain = plain[: texts.MAX_MESSAGE_CHARS - 1] + "…"
-    return await context.bot.send_message(chat.id, plain, reply_markup=markup)
+    await _practice(context).touch_user(sender(update))
 
 
 def _feedback_keyboard(question_id: str) -> InlineKeyboardMarkup:
@@ -144,7 +108,7 @@ def _topics_keyboard(selected: tuple[str, ...], titles: dict[str, str], difficul
     return InlineKeyboardMarkup(rows)
 
 
-async def _ask(update: Update, context: Context, practice: Practice, who: UserRef, topic: str | None) -> None:
+async def ask(update: Update, context: Context, practice: Practice, who: UserRef, topic: str | None) -> None:
     """Open a question and send it (or say why there is none)."""
     result = await practice.ask(who, topic)
     await _send_asked(update, context, practice, result)
@@ -159,23 +123,23 @@ async def _send_asked(
     match result:
         case Asked(question=q):
             text = texts.question(result, result.topic_title or practice.bank.topics.get(q.topic, q.topic))
-            await _send(update, context, text, question_keyboard(q.id, result.hints_total))
+            await send(update, context, text, question_keyboard(q.id, result.hints_total))
         case UnknownTopic():
-            await _send(update, context, texts.unknown_topic(result, practice.bank.topics))
+            await send(update, context, texts.unknown_topic(result, practice.bank.topics))
         case EmptyPool():
-            await _send(update, context, texts.empty_pool(result))
+            await send(update, context, texts.empty_pool(result))
         case NothingToRetry():
-            await _send(update, context, texts.NOTHING_TO_RETRY)
+            await send(update, context, texts.NOTHING_TO_RETRY)
 
 
 async def _send_hint(update: Update, context: Context, result: HintGiven | NoMoreHints | NoOpenQuestion) -> None:
     match result:
         case HintGiven():
-            await _send(update, context, texts.hint(result))
+            await send(update, context, texts.hint(result))
         case NoMoreHints():
-            await _send(update, context, texts.no_more_hints(result))
+            await send(update, context, texts.no_more_hints(result))
         case NoOpenQuestion():
-            await _send(update, context, texts.NO_OPEN_QUESTION)
+            await send(update, context, texts.NO_OPEN_QUESTION)
 
 
 # ---- commands ------------------------------------------------------------------------------
@@ -184,17 +148,17 @@ async def _send_hint(update: Update, context: Context, result: HintGiven | NoMor
 async def start(update: Update, context: Context) -> None:
     """/start [topic]: welcome; a deep-link payload naming a topic asks from it."""
     practice = _practice(context)
-    state = await practice.touch_user(_info(update))
-    await _send(update, context, texts.welcome(state.first_name, is_new=state.is_new))
+    state = await practice.touch_user(sender(update))
+    await send(update, context, texts.welcome(state.first_name, is_new=state.is_new))
     payload = context.args[0] if context.args else None
     if payload and payload.casefold().replace("_", "-") in practice.bank.topics:
-        await _ask(update, context, practice, state.id, payload)
+        await ask(update, context, practice, state.id, payload)
 
 
 async def help_command(update: Update, context: Context) -> None:
     """/help: every command."""
     await _touch(update, context)
-    await _send(update, context, texts.HELP)
+    await send(update, context, texts.HELP)
 
 
 async def question_command(update: Update, context: Context) -> None:
@@ -202,11 +166,11 @@ async def question_command(update: Update, context: Context) -> None:
     practice, who = _acting(update, context)
     topic = " ".join(context.args) if context.args else None
     if topic is not None and len(topic) > 64:
-        await _send(update, context, texts.BAD_ARGUMENT.format(argument="that topic", usage=texts.QUESTION_USAGE))
+        await send(update, context, texts.BAD_ARGUMENT.format(argument="that topic", usage=texts.QUESTION_USAGE))
         return
     if await interview_handlers.route_question(update, context, topic):
         return
-    await _ask(update, context, practice, who, topic)
+    await ask(update, context, practice, who, topic)
 
 
 async def topics_command(update: Update, context: Context) -> None:
@@ -214,7 +178,7 @@ async def topics_command(update: Update, context: Context) -> None:
     practice, who = _acting(update, context)
     current = await practice.settings(who)
     titles = await practice.topics_of(who)  # the bank's topics, then the user's own decks'
-    await _send(
+    await send(
         update,
         context,
         texts.topic_choices(current.topics, titles, current.difficulty),
@@ -241,9 +205,9 @@ async def answer_command(update: Update, context: Context) -> None:
 
 async def _send_revealed(update: Update, context: Context, result: Revealed | NoOpenQuestion) -> None:
     if isinstance(result, Revealed):
-        await _send_rich(update, context, texts.revealed(result), _feedback_keyboard(result.question.id))
+        await send_rich(update, context, texts.revealed(result), _feedback_keyboard(result.question.id))
     else:
-        await _send(update, context, texts.NO_OPEN_QUESTION)
+        await send(update, context, texts.NO_OPEN_QUESTION)
 
 
 async def skip_command(update: Update, context: Context) -> None:
@@ -252,14 +216,14 @@ async def skip_command(update: Update, context: Context) -> None:
         return
     practice, who = _acting(update, context)
     result = await practice.skip(who)
-    await _send(update, context, texts.skipped(result) if isinstance(result, Skipped) else texts.NO_OPEN_QUESTION)
+    await send(update, context, texts.skipped(result) if isinstance(result, Skipped) else texts.NO_OPEN_QUESTION)
 
 
 async def stats_command(update: Update, context: Context) -> None:
     """/stats: the user's progress, then a chart of it by topic."""
     practice, who = _acting(update, context)
     stats = await practice.stats(who)
-    await _send(update, context, texts.stats(stats))
+    await send(update, context, texts.stats(stats))
     await interview_handlers.send_stats_chart(update, context, stats)
 
 
@@ -270,7 +234,7 @@ async def settings_command(update: Update, context: Context) -> None:
     if not args:
         current = await practice.settings(who)
         markup = settings_keyboard(subscribed=current.daily_time is not None, weekdays_only=current.weekdays_only)
-        await _send(update, context, texts.settings(current, practice.bank.topics), markup)
+        await send(update, context, texts.settings(current, practice.bank.topics), markup)
         return
     name, values = args[0].casefold(), args[1:]
     value = " ".join(values)
@@ -286,7 +250,7 @@ async def settings_command(update: Update, context: Context) -> None:
             await topics_command(update, context)
             return
         case _:
-            await _send(update, context, texts.SETTINGS_USAGE)
+            await send(update, context, texts.SETTINGS_USAGE)
             return
     await _send_settings_result(update, context, practice, result)
 
@@ -295,10 +259,10 @@ async def _send_settings_result(
     update: Update, context: Context, practice: Practice, result: UserSettings | InvalidSetting
 ) -> None:
     if isinstance(result, InvalidSetting):
-        await _send(update, context, texts.invalid_setting(result) + "\n" + texts.SETTINGS_USAGE)
+        await send(update, context, texts.invalid_setting(result) + "\n" + texts.SETTINGS_USAGE)
     else:
         markup = settings_keyboard(subscribed=result.daily_time is not None, weekdays_only=result.weekdays_only)
-        await _send(update, context, texts.settings(result, practice.bank.topics), markup)
+        await send(update, context, texts.settings(result, practice.bank.topics), markup)
 
 
 async def subscribe_command(update: Update, context: Context) -> None:
@@ -313,13 +277,13 @@ async def subscribe_command(update: Update, context: Context) -> None:
             zone_words.append(argument)
     zone = " ".join(zone_words) or None
     if zone is not None and len(zone_words) > 1 and not is_offset_like(zone):
-        await _send(update, context, texts.bad_subscribe_argument(zone))
+        await send(update, context, texts.bad_subscribe_argument(zone))
         return
     result = await practice.subscribe(who, daily_time, zone)
     if isinstance(result, InvalidSetting):
-        await _send(update, context, texts.invalid_setting(result) + "\n" + texts.SUBSCRIBE_USAGE)
+        await send(update, context, texts.invalid_setting(result) + "\n" + texts.SUBSCRIBE_USAGE)
         return
-    await _send(
+    await send(
         update, context, texts.subscribed(result, zone_given=zone is not None), None if zone else zone_keyboard()
     )
 
@@ -329,10 +293,10 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
     practice, who = _acting(update, context)
     before = await practice.settings(who)
     if before.daily_time is None:
-        await _send(update, context, texts.NOT_SUBSCRIBED)
+        await send(update, context, texts.NOT_SUBSCRIBED)
         return
     await practice.set_daily_time(who, None)
-    await _send(update, context, texts.UNSUBSCRIBED)
+    await send(update, context, texts.UNSUBSCRIBED)
 
 
 async def admin_command(update: Update, context: Context) -> None:
@@ -345,7 +309,7 @@ async def admin_command(update: Update, context: Context) -> None:
         return
     await _touch(update, context)
     daily = cast(DailyPush, context.bot_data[DAILY_KEY])
-    await _send(update, context, texts.admin(await daily.admin_stats()))
+    await send(update, context, texts.admin(await daily.admin_stats()))
 
 
 async def delete_me_command(update: Update, context: Context) -> None:
@@ -359,7 +323,7 @@ async def delete_me_command(update: Update, context: Context) -> None:
             ]
         ]
     )
-    await _send(update, context, texts.DELETE_CONFIRM, keyboard)
+    await send(update, context, texts.DELETE_CONFIRM, keyboard)
 
 
 async def cancel_command(update: Update, context: Context) -> None:
@@ -368,7 +332,7 @@ async def cancel_command(update: Update, context: Context) -> None:
         return
     practice, who = _acting(update, context)
     result = await practice.skip(who)
-    await _send(update, context, texts.CANCELLED if isinstance(result, Skipped) else texts.CANCELLED_NOTHING)
+    await send(update, context, texts.CANCELLED if isinstance(result, Skipped) else texts.CANCELLED_NOTHING)
 
 
 # ---- messages ------------------------------------------------------------------------------
@@ -383,9 +347,9 @@ async def text_answer(update: Update, context: Context) -> None:
     if result is None:  # it was a round's answer, and the round has replied
         return
     if isinstance(result, Feedback):
-        await _send_rich(update, context, texts.feedback(result), _feedback_keyboard(result.question.id))
+        await send_rich(update, context, texts.feedback(result), _feedback_keyboard(result.question.id))
     else:
-        await _send(update, context, texts.NUDGE_NO_QUESTION)
+        await send(update, context, texts.NUDGE_NO_QUESTION)
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -394,7 +358,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     assert message is not None
     await _touch(update, context)
     command = (message.text or "/").split()[0]
-    await _send(update, context, texts.unknown_command(command))
+    await send(update, context, texts.unknown_command(command))
 
 
 async def unsupported_message(update: Update, context: Context) -> None:
@@ -411,12 +375,12 @@ async def unsupported_message(update: Update, context: Context) -> None:
         ("audio", "audio"),
     )
     kind = next((name for attr, name in kinds if getattr(message, attr, None)), "this kind of message")
-    await _send(update, context, texts.unsupported(kind))
+    await send(update, context, texts.unsupported(kind))
 
 
 async def edited_message(update: Update, context: Context) -> None:
     """An edited message: explain that answers are graded as first sent."""
-    await _send(update, context, texts.EDITED_MESSAGE)
+    await send(update, context, texts.EDITED_MESSAGE)
 
 
 async def chat_member_changed(update: Update, context: Context) -> None:
@@ -445,7 +409,7 @@ async def button(update: Update, context: Context) -> None:
     notice: str | None = None
     match action, arg:
         case "n", "":
-            await _ask(update, context, practice, who, None)
+            await ask(update, context, practice, who, None)
         case "h", question_id if question_id:
             hinted = await practice.hint(who, question_id)
             if isinstance(hinted, NoOpenQuestion):
@@ -468,13 +432,13 @@ async def button(update: Update, context: Context) -> None:
                 if action == "rh":
                     await _send_hint(update, context, await practice.hint(who, question_id))
         case "m", question_id if (question := await practice.find_question(who, question_id)) is not None:
-            await _send_rich(update, context, texts.model_answer(question))
+            await send_rich(update, context, texts.model_answer(question))
         case "t", topic if topic:
             notice = await _toggle_topic(update, practice, who, topic)
         case "d", level if level in {"0", "1", "2", "3"}:
             notice = await _set_level(update, practice, who, int(level))
         case "tz", "?":
-            await _send(update, context, texts.ZONE_PICK, zone_keyboard())
+            await send(update, context, texts.ZONE_PICK, zone_keyboard())
         case "tz", zone_name if zone_name:
             changed = await practice.set_timezone(who, zone_name)
             if isinstance(changed, InvalidSetting):
@@ -487,9 +451,9 @@ async def button(update: Update, context: Context) -> None:
             )
         case "del", "yes":
             removed = await practice.delete_user(user_id_of(who))
-            await _send(update, context, texts.deleted(removed))
+            await send(update, context, texts.deleted(removed))
         case "del", "no":
-            await _send(update, context, texts.DELETE_KEPT)
+            await send(update, context, texts.DELETE_KEPT)
         case _:
             notice = texts.UNKNOWN_BUTTON
     await query.answer(notice)

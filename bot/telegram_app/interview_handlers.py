@@ -57,10 +57,10 @@ from bot.core.practice import (
     NoOpenQuestion,
     Stats,
     UnknownTopic,
-    UserInfo,
 )
 from bot.telegram_app.chart_worker import render_in_worker
 from bot.telegram_app.keyboards import question_keyboard
+from bot.telegram_app.replies import chat_id, send_rich, sender
 
 logger = logging.getLogger(__name__)
 
@@ -90,31 +90,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 def _interviews(context: Context) -> Interviews:
     return cast(Interviews, context.bot_data[INTERVIEWS_KEY])
-
-
-def _info(update: Update) -> UserInfo:
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None, "handlers are registered for user updates only"
-    assert chat is not None
-    return UserInfo(user.id, chat.id, user.first_name or "", user.username, user.language_code)
-
-
-def _chat_id(update: Update) -> int:
-    chat = update.effective_chat
-    assert chat is not None
-    return chat.id
-
-
-async def _send(update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
-    """Send HTML; if Telegram rejects its markup or length, send it again as plain text."""
-    try:
-        return await context.bot.send_message(_chat_id(update), text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        if "can't parse entities" not in exc.message and "too long" not in exc.message:
-            raise
-        logger.warning("Telegram rejected an interview message (%s); sending it as plain text", exc.message)
-    plain = texts.plain(text)[: texts.MAX_MESSAGE_CHARS]
-    return await context.bot.send_message(_chat_id(update), plain, reply_markup=markup)
 
 
 def _data(*parts: object) -> str:
@@ -221,18 +196,18 @@ def debrief_keyboard(debrief: Debrief) -> InlineKeyboardMarkup:
 
 async def _send_step(update: Update, context: Context, step: RoundStep) -> None:
     titles = _interviews(context).bank.topics
-    await _send(update, context, itexts.step(step, titles), step_keyboard(step))
+    await send_rich(update, context, itexts.step(step, titles), step_keyboard(step))
 
 
 async def _send_answered(update: Update, context: Context, result: Answered) -> None:
     graded = result.graded
     match graded:
         case AnswerGraded():
-            await _send(update, context, itexts.answer_feedback(graded))
+            await send_rich(update, context, itexts.answer_feedback(graded))
         case FollowUpGraded():
-            await _send(update, context, itexts.follow_up_feedback(graded))
+            await send_rich(update, context, itexts.follow_up_feedback(graded))
         case QuestionPassed():
-            await _send(update, context, itexts.passed(graded))
+            await send_rich(update, context, itexts.passed(graded))
     if isinstance(result.next, Debrief):
         await _send_debrief(update, context, result.next)
     else:
@@ -242,7 +217,7 @@ async def _send_answered(update: Update, context: Context, result: Answered) -> 
 async def _send_debrief(update: Update, context: Context, debrief: Debrief) -> None:
     """The debrief, then its chart as a photo (skipped if nothing was answered or rendering fails)."""
     titles = _interviews(context).bank.topics
-    await _send(update, context, itexts.debrief(debrief, titles), debrief_keyboard(debrief))
+    await send_rich(update, context, itexts.debrief(debrief, titles), debrief_keyboard(debrief))
     if debrief.answered == 0:
         return
     bars = [TopicBar(t.title, t.round_score, t.all_time) for t in debrief.per_topic]
@@ -252,13 +227,13 @@ async def _send_debrief(update: Update, context: Context, debrief: Debrief) -> N
 async def _send_chart(
     update: Update, context: Context, bars: list[TopicBar], labels: ChartLabels, caption: str
 ) -> None:
-    await context.bot.send_chat_action(_chat_id(update), ChatAction.UPLOAD_PHOTO)
+    await context.bot.send_chat_action(chat_id(update), ChatAction.UPLOAD_PHOTO)
     try:
         png = await render_in_worker(bars, labels)
     except Exception:  # a chart is a bonus: the text already went, so log and carry on
         logger.exception("Could not render a chart")
         return
-    await context.bot.send_photo(_chat_id(update), png, caption=caption)
+    await context.bot.send_photo(chat_id(update), png, caption=caption)
 
 
 async def send_stats_chart(update: Update, context: Context, stats: Stats) -> None:
@@ -270,19 +245,19 @@ async def send_stats_chart(update: Update, context: Context, stats: Stats) -> No
 
 async def _start(update: Update, context: Context, spec: RoundSpec) -> None:
     interviews = _interviews(context)
-    result = await interviews.start(_info(update), spec)
+    result = await interviews.start(sender(update), spec)
     titles = interviews.bank.topics
     match result:
         case RoundStarted():
-            await _send(update, context, itexts.started(result, titles))
+            await send_rich(update, context, itexts.started(result, titles))
             await _send_step(update, context, result.first)
         case AlreadyInRound():
-            await _send(update, context, itexts.already_in_round(result))
+            await send_rich(update, context, itexts.already_in_round(result))
             await _send_step(update, context, result.step)
         case UnknownTopic():
-            await _send(update, context, texts.unknown_topic(result, titles))
+            await send_rich(update, context, texts.unknown_topic(result, titles))
         case EmptyPool():
-            await _send(update, context, texts.empty_pool(result))
+            await send_rich(update, context, texts.empty_pool(result))
 
 
 # ---- commands -----------------------------------------------------------------------------------
@@ -294,18 +269,18 @@ async def interview_command(update: Update, context: Context) -> None:
     titles = interviews.bank.topics
     args = context.args or []
     if not args:
-        step = await interviews.current(_info(update))
+        step = await interviews.current(sender(update))
         if step is not None:
-            await _send(update, context, itexts.already_in_round(AlreadyInRound(step)))
+            await send_rich(update, context, itexts.already_in_round(AlreadyInRound(step)))
             await _send_step(update, context, step)
             return
         spec = RoundSpec()
-        await _send(update, context, itexts.options(spec, titles), options_keyboard(spec, titles))
+        await send_rich(update, context, itexts.options(spec, titles), options_keyboard(spec, titles))
         return
     parsed = parse_round_args(args, titles)
     if isinstance(parsed, BadRoundArgs):
-        await interviews.current(_info(update))  # touches the user, as every command does
-        await _send(update, context, itexts.bad_args(parsed, titles))
+        await interviews.current(sender(update))  # touches the user, as every command does
+        await send_rich(update, context, itexts.bad_args(parsed, titles))
         return
     await _start(update, context, parsed)
 
@@ -313,7 +288,7 @@ async def interview_command(update: Update, context: Context) -> None:
 async def history_command(update: Update, context: Context) -> None:
     """/history: past rounds with date, score and verdict."""
     interviews = _interviews(context)
-    await _send(update, context, itexts.history(await interviews.history(_info(update)), interviews.bank.topics))
+    await send_rich(update, context, itexts.history(await interviews.history(sender(update)), interviews.bank.topics))
 
 
 async def timelimit_command(update: Update, context: Context) -> None:
@@ -321,18 +296,18 @@ async def timelimit_command(update: Update, context: Context) -> None:
     interviews = _interviews(context)
     args = context.args or []
     if not args:
-        await _send(update, context, itexts.time_limit(await interviews.time_limit(_info(update)), changed=False))
+        await send_rich(update, context, itexts.time_limit(await interviews.time_limit(sender(update)), changed=False))
         return
     value = parse_time_limit(" ".join(args)[:32])
     if isinstance(value, InvalidSetting):
-        await interviews.time_limit(_info(update))
-        await _send(update, context, itexts.bad_time_limit(value))
+        await interviews.time_limit(sender(update))
+        await send_rich(update, context, itexts.bad_time_limit(value))
         return
-    result = await interviews.set_time_limit(_info(update), value)
+    result = await interviews.set_time_limit(sender(update), value)
     if isinstance(result, InvalidSetting):
-        await _send(update, context, itexts.bad_time_limit(result))
+        await send_rich(update, context, itexts.bad_time_limit(result))
     else:
-        await _send(update, context, itexts.time_limit(result, changed=True))
+        await send_rich(update, context, itexts.time_limit(result, changed=True))
 
 
 # ---- routing from the practice handlers --------------------------------------------------------
@@ -341,7 +316,7 @@ async def timelimit_command(update: Update, context: Context) -> None:
 async def answer_text(update: Update, context: Context, text: str) -> Feedback | NoOpenQuestion | None:
     """Free text: sent here as the answer to the round's question or follow-up (None), or the
     practice result (graded feedback, or no open question) for the caller to send."""
-    result = await _interviews(context).answer_any(_info(update), text)
+    result = await _interviews(context).answer_any(sender(update), text)
     if isinstance(result, Answered):
         await _send_answered(update, context, result)
         return None
@@ -350,7 +325,7 @@ async def answer_text(update: Update, context: Context, text: str) -> Feedback |
 
 async def route_hint(update: Update, context: Context) -> bool:
     """/hint: a hint on the round's question. False when no round is running."""
-    result = await _interviews(context).hint(_info(update))
+    result = await _interviews(context).hint(sender(update))
     if isinstance(result, NoActiveRound):
         return False
     await _send_round_hint(update, context, result)
@@ -362,17 +337,17 @@ async def _send_round_hint(
 ) -> None:
     match result:
         case RoundHint():
-            await _send(update, context, itexts.hint(result))
+            await send_rich(update, context, itexts.hint(result))
         case NoMoreHints():
-            await _send(update, context, itexts.no_more_hints(result))
+            await send_rich(update, context, itexts.no_more_hints(result))
         case NoHintOnFollowUp():
-            await _send(update, context, itexts.no_hint_on_follow_up())
+            await send_rich(update, context, itexts.no_hint_on_follow_up())
 
 
 async def route_pass(update: Update, context: Context) -> bool:
     """/skip or /answer during a round: pass on its current question or follow-up (it counts 0,
     as the Pass button does). False when no round is running."""
-    result = await _interviews(context).pass_question(_info(update))
+    result = await _interviews(context).pass_question(sender(update))
     if isinstance(result, NoActiveRound):
         return False
     await _send_answered(update, context, result)
@@ -381,7 +356,7 @@ async def route_pass(update: Update, context: Context) -> bool:
 
 async def route_cancel(update: Update, context: Context) -> bool:
     """/cancel: end the round with a partial debrief. False when no round is running."""
-    result = await _interviews(context).cancel(_info(update))
+    result = await _interviews(context).cancel(sender(update))
     if isinstance(result, NoActiveRound):
         return False
     await _send_debrief(update, context, result.debrief)
@@ -391,12 +366,12 @@ async def route_cancel(update: Update, context: Context) -> bool:
 async def route_question(update: Update, context: Context, topic: str | None) -> bool:
     """/question during a round: ask whether to leave it first. False when no round is running."""
     interviews = _interviews(context)
-    step = await interviews.current(_info(update))
+    step = await interviews.current(sender(update))
     if step is None:
         return False
     topic_id = topic.strip().casefold().replace("_", "-").replace(" ", "-") if topic else None
     known = topic_id if topic_id in interviews.bank.topics else None
-    await _send(update, context, itexts.leave_prompt(step), leave_keyboard(step, known))
+    await send_rich(update, context, itexts.leave_prompt(step), leave_keyboard(step, known))
     return True
 
 
@@ -408,7 +383,7 @@ async def interview_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     interviews = _interviews(context)
-    who = _info(update)
+    who = sender(update)
     _, _, rest = (query.data or "").partition(":")
     action, *args = rest.split(":")
     notice: str | None = None
@@ -448,13 +423,13 @@ async def interview_button(update: Update, context: Context) -> None:
             if step is None or step.round_id != rid:
                 notice = itexts.ROUND_OVER_BUTTON
             else:
-                await _send(update, context, itexts.STAYING)
+                await send_rich(update, context, itexts.STAYING)
                 await _send_step(update, context, step)
         case "rev", [question_id] if question_id:
             notice = await _review(update, context, question_id)
         case "new", []:
             spec = RoundSpec()
-            await _send(
+            await send_rich(
                 update,
                 context,
                 itexts.options(spec, interviews.bank.topics),
@@ -489,7 +464,7 @@ async def _refresh_options(update: Update, spec: RoundSpec, titles: dict[str, st
 
 async def _leave(update: Update, context: Context, round_id: int, topic: str | None) -> str | None:
     """Leave the round (partial debrief), then ask a practice question; a notice if the round is gone."""
-    ended = await _interviews(context).cancel(_info(update), round_id)
+    ended = await _interviews(context).cancel(sender(update), round_id)
     if isinstance(ended, NoActiveRound):
         return itexts.ROUND_OVER_BUTTON
     assert isinstance(ended, RoundEnded)
@@ -505,7 +480,7 @@ async def _leave(update: Update, context: Context, round_id: int, topic: str | N
 async def _review(update: Update, context: Context, question_id: str) -> str | None:
     """A debrief's next step, opened as a practice question (its feedback ends with the model answer)."""
     interviews = _interviews(context)
-    who = _info(update)
+    who = sender(update)
     question = interviews.bank.get(question_id)
     if question is None:
         return texts.UNKNOWN_BUTTON
@@ -516,5 +491,5 @@ async def _review(update: Update, context: Context, question_id: str) -> str | N
     if not isinstance(seen, Asked):
         return texts.UNKNOWN_BUTTON
     title = practice.bank.topics.get(question.topic, question.topic)
-    await _send(update, context, texts.question(seen, title), question_keyboard(question.id, seen.hints_total))
+    await send_rich(update, context, texts.question(seen, title), question_keyboard(question.id, seen.hints_total))
     return None
