@@ -104,12 +104,12 @@ class UserDecks:
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
             pool = await self.practice.pool_in(session, user)
-            rows = await storage.private_decks(session=session, owner_id=user.id)
-            count = await storage.count_decks(session=session, owner_id=user.id)
-        private_questions = sum(r.questions for r in rows)
-        if count >= MAX_DECKS_PER_USER or private_questions >= MAX_PRIVATE_QUESTIONS:
+            rows = await storage.list_decks(session=session, owner_id=user.id)
+        private = [r for r in rows if r.status == storage.PRIVATE]
+        private_questions = sum(r.questions for r in private)
+        if len(rows) >= MAX_DECKS_PER_USER or private_questions >= MAX_PRIVATE_QUESTIONS:
             return DeckLimit(MAX_DECKS_PER_USER, MAX_PRIVATE_QUESTIONS)
-        others = [(r.filename, r.yaml_text) for r in rows]
+        others = [(r.filename, r.yaml_text) for r in private]
         result = await self.library.check(filename, data, pool=pool.bank, other_decks=others)
         if isinstance(result, DeckReady) and private_questions + result.questions > MAX_PRIVATE_QUESTIONS:
             return DeckLimit(MAX_DECKS_PER_USER, MAX_PRIVATE_QUESTIONS)

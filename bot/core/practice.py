@@ -911,13 +911,12 @@ class Practice:
         self, session: AsyncSession, who: UserRef, question_id: str | None
     ) -> tuple[User, Question] | NoOpenQuestion:
         """The locked user and their open question, or why there is none."""
-        user = (
-            await self._user(session, who)
-            if isinstance(who, UserInfo)
-            else await repository.get_user(session=session, user_id=who, for_update=True)
-        )
-        if user is not None:
-            await self.pool_in(session, user)
+        if isinstance(who, UserInfo):
+            user: User | None = await self._user(session, who)  # its pool found too
+        else:
+            user = await repository.get_user(session=session, user_id=who, for_update=True)
+            if user is not None:
+                await self.pool_in(session, user)
         question = self._open_of(user) if user else None
         if user is None or question is None:
             return NoOpenQuestion(stale=question_id is not None)

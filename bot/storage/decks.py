@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Deck
@@ -27,12 +27,6 @@ async def private_decks(*, session: AsyncSession, owner_id: int) -> Sequence[Dec
 async def list_decks(*, session: AsyncSession, owner_id: int) -> Sequence[Deck]:
     """Every deck the owner sent, private or published, oldest first."""
     return (await session.scalars(select(Deck).where(Deck.owner_id == owner_id).order_by(Deck.id))).all()
-
-
-async def count_decks(*, session: AsyncSession, owner_id: int) -> int:
-    """How many decks the owner has (any status)."""
-    stmt = select(func.count()).select_from(Deck).where(Deck.owner_id == owner_id)
-    return int((await session.execute(stmt)).scalar_one())
 
 
 async def get_deck(*, session: AsyncSession, owner_id: int, deck_id: int) -> Deck | None:
