@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
 
@@ -223,12 +225,13 @@ def stem(word: str) -> str:
 
 def fold(text: str) -> str:
     """Case-fold and strip accents, keeping the string the same length where possible."""
+    if text.isascii():  # the common case: nothing to decompose, and casefold is lower
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
+class _Word(NamedTuple):  # a tuple: thousands are made per answer, and a frozen dataclass is slower to build
     text: str
     start: int
     end: int
@@ -237,8 +240,12 @@ class _Word:
     hyphen_before: bool
 
 
-def _words(text: str) -> list[_Word]:
-    """Split text into words, tracking sentence and clause boundaries between them."""
+@lru_cache(maxsize=8)
+def _words(text: str) -> tuple[_Word, ...]:
+    """Split text into words, tracking sentence and clause boundaries between them.
+
+    Cached for the last few texts: grading reads an answer's words twice (tokens, and whether
+    it is a keyword list)."""
     words: list[_Word] = []
     sentence = clause = 0
     last_end = 0
@@ -256,7 +263,7 @@ def _words(text: str) -> list[_Word]:
             words.append(_Word(part, match.start(), match.end(), sentence, clause, hyphen))
             hyphen = False
         last_end = match.end()
-    return words
+    return tuple(words)
 
 
 def _split_contraction(word: str) -> tuple[str, ...]:
@@ -270,7 +277,7 @@ def _split_contraction(word: str) -> tuple[str, ...]:
     return (word,)
 
 
-def _merge_prefixes(words: list[_Word]) -> list[_Word]:
+def _merge_prefixes(words: Sequence[_Word]) -> list[_Word]:
     merged: list[_Word] = []
     for word in words:
         if merged:
