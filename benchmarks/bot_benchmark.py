@@ -12,7 +12,9 @@ emulator's helpers, which return the moment the bot's reply reaches it; times ar
 Prints (figures only, nothing is asserted):
 1. reply latency, median and p95: a minimal echo bot (one MessageHandler replying with the
    text) and our bot grading an answer to an open question, the same number of samples,
-   alternated ABBA, two emulators with identical settings, and the ratio (goal: <= 1.5x);
+   in rotating order, emulators with identical settings, and the ratio (goal: <= 1.5x). As a
+   diagnostic, a third minimal bot replies to every text with a real feedback message (HTML
+   and its four buttons): what sending the reply costs without our handlers, grading or database;
 2. concurrency: N users each asking /question and answering M questions at once
    (asyncio.gather), with errors (missing replies, apologies, unexpected replies, ERROR
    records in the bot's log, exceptions), wall time, throughput and reply latency.
@@ -52,7 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from pydantic import SecretStr
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
 from bot import texts
@@ -60,9 +63,10 @@ from bot.config import Settings
 from bot.core.bank import Bank, load_bank
 from bot.core.grading import Grader
 from bot.core.models import Question
-from bot.core.practice import Practice
+from bot.core.practice import Feedback, Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.telegram_app import app as app_module
+from bot.telegram_app import handlers
 from bot.telegram_app.app import build_application
 from bot.telegram_app.flood import FloodGuard
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator, WaitTimeoutError
@@ -131,12 +135,35 @@ async def _echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(message.text)
 
 
-def build_echo_bot(emulator: TelegramEmulator, mode: str) -> tuple[AnyApplication, MeasuredLimiter]:
-    """The minimal python-telegram-bot echo bot, with the same kind of limiter as ours."""
+def build_echo_bot(
+    emulator: TelegramEmulator, mode: str, reply: tuple[str, InlineKeyboardMarkup] | None = None
+) -> tuple[AnyApplication, MeasuredLimiter]:
+    """The minimal python-telegram-bot echo bot, with the same kind of limiter as ours.
+
+    With ``reply`` it answers every text with that HTML message and keyboard instead of the text:
+    what sending our feedback costs, without our handlers, database or grading.
+    """
     limiter = make_limiter(mode)
     application = emulator.ptb_builder().rate_limiter(limiter).build()
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo))
+    if reply is None:
+        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo))
+        return application, limiter
+    text, keyboard = reply
+
+    async def send_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, send_feedback))
     return application, limiter
+
+
+def feedback_reply(bank: Bank, grader: Grader) -> tuple[str, InlineKeyboardMarkup]:
+    """A real feedback message and its buttons: a partial answer to the bank's first question."""
+    question = bank.questions[0]
+    grade = grader.grade(question, _SENTENCE.split(question.model_answer)[0])
+    feedback = Feedback(question, grade, attempt_id=1, hints_used=0, best_score_before=None, attempts_on_question=1)
+    return texts.feedback(feedback), handlers.feedback_keyboard(question.id)
 
 
 def build_our_bot(
@@ -300,11 +327,12 @@ class LatencyRun:
 
 
 class EchoSampler:
-    """One echo round trip per sample."""
+    """One echo round trip per sample; ``expected`` is the reply when it is not the text itself."""
 
-    def __init__(self, emulator: TelegramEmulator, timeout: float) -> None:
+    def __init__(self, emulator: TelegramEmulator, timeout: float, expected: str | None = None) -> None:
         self.user = emulator.create_user("Echo")
         self.timeout = timeout
+        self.expected = expected
         self.count = 0
 
     async def sample(self, run: LatencyRun | None) -> None:
@@ -315,8 +343,10 @@ class EchoSampler:
         self.user.send_text(text)
         reply = await self.user.wait_for_bot_message(self.timeout)
         elapsed = time.perf_counter() - started
-        if reply.text != text:
+        if self.expected is None and reply.text != text:
             raise RuntimeError(f"echo bot replied {reply.text!r}")
+        if self.expected is not None and not (reply.text and self.expected in reply.text):
+            raise RuntimeError(f"feedback echo bot replied {reply.text!r}")
         if run is not None:
             run.samples.append(elapsed)
 
@@ -357,31 +387,43 @@ class BotSampler:
 
 
 async def measure_latency(config: RunConfig, samples: int) -> None:
-    """Echo bot and our bot, alternated ABBA, on two emulators with the same settings."""
+    """Echo bot and our bot (and an echo bot replying with a feedback message, to show what the
+    reply itself costs), in rotating order, on emulators with identical settings."""
     bank, mode, timeout, log = config.bank, config.mode, config.reply_timeout, config.log
     log.records.clear()
     index = QuestionIndex(bank)
+    reply = feedback_reply(bank, config.grader)
     with tempfile.TemporaryDirectory(prefix="bot-benchmark-") as tmp:
         database_url = f"sqlite:///{Path(tmp) / 'bot.sqlite3'}"
-        async with TelegramEmulator() as echo_emulator, TelegramEmulator() as bot_emulator:
+        async with TelegramEmulator() as echo_emulator, TelegramEmulator() as bot_emulator, TelegramEmulator() as big:
             echo_app, echo_limiter = build_echo_bot(echo_emulator, mode)
+            big_app, _ = build_echo_bot(big, mode, reply)
             our_app, our_limiter = build_our_bot(bot_emulator, database_url, config)
-            async with polling(echo_app), polling(our_app):
+            async with polling(echo_app), polling(big_app), polling(our_app):
                 echo, ours = EchoSampler(echo_emulator, timeout), BotSampler(bot_emulator, index, timeout)
+                big_echo = EchoSampler(big, timeout, expected=texts.plain(reply[0]).split("\n")[0])
                 for _ in range(WARMUP):
                     await echo.sample(None)
+                    await big_echo.sample(None)
                     await ours.sample(None)
                 echo_limiter.waits.clear()
                 if our_limiter is not None:
                     our_limiter.waits.clear()
                 echo_run, our_run = LatencyRun("echo bot"), LatencyRun("our bot")
+                big_run = LatencyRun("echo bot replying with a feedback message")
+                pairs: list[tuple[EchoSampler | BotSampler, LatencyRun]] = [
+                    (echo, echo_run),
+                    (big_echo, big_run),
+                    (ours, our_run),
+                ]
                 for i in range(samples):
-                    pair = (echo.sample(echo_run), ours.sample(our_run))
-                    first, second = pair if i % 4 in (0, 3) else pair[::-1]  # ABBA
-                    await first
-                    await second
+                    for sampler, run in pairs[i % 3 :] + pairs[: i % 3]:  # each bot first, second, third in turn
+                        await sampler.sample(run)
 
-    print(f"\n== 1. Reply latency, limiter {mode!r}: {samples} samples per bot (after {WARMUP} warm-up), ABBA ==")
+    print(
+        f"\n== 1. Reply latency, limiter {mode!r}: {samples} samples per bot (after {WARMUP} warm-up),"
+        " rotating order =="
+    )
     print(
         f"  our bot: a fresh user every {SAMPLES_PER_USER} samples, so its per-user flood guard stays as configured"
         " and is never tripped"
@@ -396,6 +438,12 @@ async def measure_latency(config: RunConfig, samples: int) -> None:
     p95_ratio = percentile(our_run.samples, 95) / percentile(echo_run.samples, 95)
     verdict = "within" if median_ratio <= 1.5 else "NOT within"
     print(f"  ratio our/echo: median {median_ratio:.2f}x, p95 {p95_ratio:.2f}x ({verdict} the 1.5x goal at the median)")
+    big_ratio = statistics.median(big_run.samples) / statistics.median(echo_run.samples)
+    print(
+        f"  diagnostic: {big_run.name} ({len(reply[0])} characters of HTML, 4 buttons):"
+        f" median {ms(statistics.median(big_run.samples))}   p95 {ms(percentile(big_run.samples, 95))}"
+        f" ({big_ratio:.2f}x the echo bot: sending the reply alone, no handlers, grading or database)"
+    )
     print(f"  limiter, echo bot: {limiter_summary(echo_limiter)}")
     print(f"  limiter, our bot:  {limiter_summary(our_limiter)}")
     if note := limiter_note(our_limiter):

@@ -74,7 +74,7 @@ async def _touch(update: Update, context: Context) -> None:
     await _practice(context).touch_user(sender(update))
 
 
-def _feedback_keyboard(question_id: str) -> InlineKeyboardMarkup:
+def feedback_keyboard(question_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
@@ -205,7 +205,7 @@ async def answer_command(update: Update, context: Context) -> None:
 
 async def _send_revealed(update: Update, context: Context, result: Revealed | NoOpenQuestion) -> None:
     if isinstance(result, Revealed):
-        await send_rich(update, context, texts.revealed(result), _feedback_keyboard(result.question.id))
+        await send_rich(update, context, texts.revealed(result), feedback_keyboard(result.question.id))
     else:
         await send(update, context, texts.NO_OPEN_QUESTION)
 
@@ -347,7 +347,7 @@ async def text_answer(update: Update, context: Context) -> None:
     if result is None:  # it was a round's answer, and the round has replied
         return
     if isinstance(result, Feedback):
-        await send_rich(update, context, texts.feedback(result), _feedback_keyboard(result.question.id))
+        await send_rich(update, context, texts.feedback(result), feedback_keyboard(result.question.id))
     else:
         await send(update, context, texts.NUDGE_NO_QUESTION)
 
