@@ -116,7 +116,7 @@ class Console:
             case "start":
                 self.say(texts.welcome("", is_new=True))
             case "help":
-                self.say(texts.HELP + "\n/retry — Retry the last question\n/quit — Leave the console")
+                self.say(texts.CONSOLE_HELP)
             case "question" | "next":
                 step = await self.interviews.current(uid)
                 if step is not None:
@@ -159,6 +159,8 @@ class Console:
                 self.say(texts.stats(await p.stats(uid)))
             case "settings":
                 self.say(texts.settings(await p.settings(uid), p.bank.topics))
+            case _ if command in texts.TELEGRAM_ONLY_COMMANDS:
+                self.say(texts.TELEGRAM_ONLY.format(command="/" + command))
             case "delete_me":
                 self._confirm_delete = True
                 self.say(texts.DELETE_CONFIRM + "\nType yes to confirm, anything else to keep your data.")

@@ -78,12 +78,33 @@ WELCOME = (
     "3. I grade which key ideas you covered and missed, and show a model answer. /help lists everything."
 )
 WELCOME_BACK = "👋 Welcome back{name}! Send /question for a new question or /help for all commands."
-HELP = (
-    "<b>How it works</b>\n"
-    "I ask a question, you answer in a normal message, I grade it by the key ideas it covers.\n\n"
-    "<b>Commands</b>\n"
-    + "\n".join(f"/{name} — {html.escape(description)}" for name, description in COMMANDS)
-    + "\n\nYour answers and progress are kept so questions you find hard come back sooner."
+TELEGRAM_ONLY_COMMANDS = frozenset({"subscribe", "unsubscribe", "mydecks"})
+"""Commands the console has no use for: it has no chat to push daily questions to or take files from."""
+CONSOLE_EXTRA_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("retry", "Retry the last question"),
+    ("pass", "Pass on the interview round's question"),
+    ("timelimit", "The round's time per question (e.g. /timelimit 90, or off)"),
+    ("review", "Practise a question from the last debrief (e.g. /review 1)"),
+    ("quit", "Leave the console"),
+)
+"""What the console types instead of Telegram's buttons."""
+TELEGRAM_ONLY = "{command} works in Telegram only. Here, /help lists what the console can do."
+
+
+def help_text(commands: Iterable[tuple[str, str]]) -> str:
+    """/help: how it works and the commands."""
+    return (
+        "<b>How it works</b>\n"
+        "I ask a question, you answer in a normal message, I grade it by the key ideas it covers.\n\n"
+        "<b>Commands</b>\n"
+        + "\n".join(f"/{name} — {html.escape(description)}" for name, description in commands)
+        + "\n\nYour answers and progress are kept so questions you find hard come back sooner."
+    )
+
+
+HELP = help_text(COMMANDS)
+CONSOLE_HELP = help_text(
+    [command for command in COMMANDS if command[0] not in TELEGRAM_ONLY_COMMANDS] + list(CONSOLE_EXTRA_COMMANDS)
 )
 NUDGE_NO_QUESTION = "There is no open question right now. Send /question to get one, or /help to see what I can do."
 NO_OPEN_QUESTION = "There is no open question. Send /question to get one."

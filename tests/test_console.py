@@ -82,6 +82,19 @@ def test_bad_input_gets_clear_replies(database: Path) -> None:
     assert "There is no open question." in out
 
 
+def test_help_lists_what_the_console_does(database: Path) -> None:
+    """/help in the console lists its own commands and not Telegram's; those say where they work."""
+    result = _run_console(database, "/help\n/subscribe 08:00 Europe/Berlin\n/mydecks\n")
+    assert result.returncode == 0, result.stderr
+    help_part, _, rest = result.stdout.partition("/subscribe works in Telegram only")
+    for command in ("/question", "/hint", "/interview", "/retry", "/pass", "/timelimit", "/review", "/quit"):
+        assert f"{command} — " in help_part
+    for command in ("/subscribe", "/unsubscribe", "/mydecks"):
+        assert f"{command} — " not in help_part
+    assert "/mydecks works in Telegram only" in rest
+    assert "I don't know the command" not in result.stdout
+
+
 def test_delete_me_asks_then_deletes(database: Path) -> None:
     """/delete_me needs a "yes"; after it /stats is empty again."""
     result = _run_console(database, "/question\nsome answer\n/delete_me\nyes\n/stats\n")
