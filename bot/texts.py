@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.core.daily import AdminStats
 from bot.core.grading import Grade, Verdict
@@ -270,7 +270,7 @@ def no_more_hints(result: NoMoreHints) -> str:
     return f"That was the last hint ({result.total}/{result.total}). Try an answer, or /answer to see the model answer."
 
 
-def unknown_topic(result: UnknownTopic, titles: dict[str, str]) -> str:
+def unknown_topic(result: UnknownTopic, titles: Mapping[str, str]) -> str:
     """A topic the bank does not have."""
     valid = ", ".join(result.valid)
     return _fit(f"I have no topic “{html.escape(result.topic[:64])}”. Topics: {html.escape(valid)}.")

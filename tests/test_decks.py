@@ -199,6 +199,31 @@ async def test_a_users_deck_is_theirs_alone_until_an_admin_publishes_it(
     assert "published for everyone" in ((await owner.wait_for_bot_message()).text or "")
 
 
+async def test_the_owner_runs_an_interview_round_on_their_deck(emulator: TelegramEmulator, bot: RunningBot) -> None:
+    """/interview offers the owner's private topic and runs a round on it; for others it does not exist."""
+    owner = emulator.create_user("Olga")
+    owner.send_document(GOOD_DECK.encode(), "feature-stores.md")
+    saved = await owner.wait_for_bot_message()
+    topic = re.search(r"/question (\S+)", saved.text or "")
+    assert topic is not None
+    owner.send_command("interview")
+    options = await owner.wait_for_bot_message()
+    assert "Feature stores" in [button["text"] for button in options.buttons], options.buttons
+    owner.send_command("interview", f"3 {topic.group(1)}")
+    started = await owner.wait_for_bot_message()
+    first = await owner.wait_for_bot_message()
+    assert "Mock interview: 3 questions · Feature stores" in (started.text or ""), started.text
+    assert "the round has 2" in (started.text or "")
+    assert "Question 1/2 · Feature stores" in (first.text or ""), first.text
+    assert any(question in (first.text or "") for question in ("feature store solve", "point-in-time correctness"))
+
+    mallory = emulator.create_user("Mallory")
+    mallory.send_command("interview", f"3 {topic.group(1)}")
+    refused = (await mallory.wait_for_bot_message()).text or ""
+    assert f"I could not use “{topic.group(1)}”" in refused, refused
+    assert topic.group(1) not in refused.split("Topics:")[1]
+
+
 async def test_the_owner_deletes_a_deck_after_confirming(emulator: TelegramEmulator, bot: RunningBot) -> None:
     owner = emulator.create_user("Olga")
     owner.send_document(GOOD_DECK.encode(), "feature-stores.md")

@@ -668,7 +668,7 @@ async def test_a_question_that_leaves_the_bank_mid_round_is_skipped(interviews: 
     started = await start(interviews, spec=RoundSpec(MIN_LENGTH))
     gone = started.first.question
     bank = practice.bank
-    practice.bank = Bank(tuple(q for q in bank.questions if q.id != gone.id), bank.topics, bank.glossary)
+    practice.replace_bank(Bank(tuple(q for q in bank.questions if q.id != gone.id), bank.topics, bank.glossary))
     assert interviews.bank is practice.bank  # the service follows a reload
     result = await interviews.answer(ALICE, "anything at all")
     assert isinstance(result, Answered)

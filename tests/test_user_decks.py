@@ -17,6 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.bank import DEFAULT_BANK_DIR
 from bot.core.daily import DailyPush
 from bot.core.decks import DeckInfo, DeckLimit, DeckNotFound, UserDecks
+from bot.core.interview import (
+    MIN_LENGTH,
+    Answered,
+    AnswerGraded,
+    AskedInRound,
+    Debrief,
+    Interviews,
+    RoundSpec,
+    RoundStarted,
+    RoundStep,
+)
 from bot.core.library import DeckReady, DeckRejected, Library, ReloadFailed
 from bot.core.practice import Asked, Feedback, NoOpenQuestion, NothingToRetry, Practice, UnknownTopic
 from bot.storage.models import Deck
@@ -209,3 +220,34 @@ async def test_the_daily_question_comes_from_the_users_own_deck_when_they_chose_
     assert [(c.user_id, c.question.topic) for c in claims] == [(OWNER.id, deck.topic)]
     feedback = await practice.answer(OWNER, claims[0].question.example_answers[0])
     assert isinstance(feedback, Feedback) and feedback.grade.score > 0.6
+
+
+async def test_an_interview_round_on_the_users_own_topic(practice: Practice, decks: UserDecks) -> None:
+    """A round on a private topic asks the deck's questions and grades them with the deck's words,
+    and its debrief names the deck's topic; another user has no such topic."""
+    deck = await _add(decks, OWNER)
+    interviews = Interviews(practice)
+    started = await interviews.start(OWNER, RoundSpec(MIN_LENGTH, deck.topic))
+    assert isinstance(started, RoundStarted), started
+    step: RoundStep | Debrief = started.first
+    scores = []
+    while not isinstance(step, Debrief):
+        if isinstance(step, AskedInRound):
+            assert step.question.topic == deck.topic
+            answered = await interviews.answer(OWNER, step.question.example_answers[0])
+            assert isinstance(answered, Answered)
+            assert isinstance(answered.graded, AnswerGraded)
+            scores.append(answered.graded.grade.score)
+        else:
+            answered = await interviews.pass_question(OWNER)
+            assert isinstance(answered, Answered)
+        step = answered.next
+    assert len(scores) == deck.questions  # the deck has fewer questions than the round's length
+    assert min(scores) > 0.6, scores
+    assert [t.title for t in step.per_topic] == ["Feature stores"]
+    assert practice.known_topics(OWNER.id)[deck.topic] == "Feature stores"
+
+    other = await interviews.start(OTHER, RoundSpec(MIN_LENGTH, deck.topic))
+    assert isinstance(other, UnknownTopic)
+    assert deck.topic not in other.valid
+    assert deck.topic not in practice.known_topics(OTHER.id)

@@ -44,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.bank import Bank
 from bot.core.grading import STRONG_AT, Grade, Grader
 from bot.core.models import Concept, Kind, Question
+from bot.core.pool import QuestionPool
 from bot.core.practice import (
     MAX_ANSWER_CHARS,
     EmptyPool,
@@ -900,11 +901,6 @@ class Interviews:
         """The practice service's bank, read on every use: it may be reloaded while the bot runs."""
         return self.practice.bank
 
-    @property
-    def grader(self) -> Grader:
-        """The practice service's grader (replaced together with the bank)."""
-        return self.practice.grader
-
     # ---- settings -------------------------------------------------------------------------------
 
     async def set_time_limit(self, who: UserRef, seconds: int | None) -> TimeLimitSet | InvalidSetting:
@@ -928,29 +924,32 @@ class Interviews:
     # ---- the round --------------------------------------------------------------------------------
 
     async def start(self, who: UserRef, spec: RoundSpec) -> RoundStarted | AlreadyInRound | UnknownTopic | EmptyPool:
-        """Plan a round and ask its first question; a practice question still open is put aside."""
-        if spec.topic is not None and spec.topic not in self.bank.topics:
-            return UnknownTopic(spec.topic, tuple(self.bank.topics))
+        """Plan a round and ask its first question; a practice question still open is put aside.
+
+        The round draws from the bank and the user's own private decks, like practice does."""
         if not MIN_LENGTH <= spec.length <= MAX_LENGTH or spec.level not in LEVELS:
             raise ValueError(f"invalid round {spec!r}: parse_round_args checks what users type")
         now = self.practice.now()
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
+            pool = self.practice.pool_of(user)
+            if spec.topic is not None and spec.topic not in pool.bank.topics:
+                return UnknownTopic(spec.topic, tuple(pool.bank.topics))
             active = await store.active_round(session=session, user_id=user.id, for_update=True)
             if active is not None:
                 items = await store.round_items(session=session, user_id=user.id, round_id=active.id)
-                step = self._step(active, items, now)
+                step = self._step(pool, active, items, now)
                 if step is not None:
                     return AlreadyInRound(step)
                 active.status = RoundStatus.CANCELLED  # nothing left to ask in it (the bank changed)
                 active.finished_at = now
-            pool = [q for q in self.bank.questions if spec.topic is None or q.topic == spec.topic]
-            if not pool:
+            candidates = [q for q in pool.bank.questions if spec.topic is None or q.topic == spec.topic]
+            if not candidates:
                 return EmptyPool((spec.topic,) if spec.topic else (), spec.level)
             reviews = await repository.list_reviews(session=session, user_id=user.id)
             started_before = await store.count_rounds(session=session, user_id=user.id)
             plan = plan_round(
-                pool,
+                candidates,
                 length=spec.length,
                 level=spec.level,
                 last_seen={r.question_id: r.last_seen_at for r in reviews},
@@ -1001,7 +1000,7 @@ class Interviews:
             if active is None:
                 return None
             items = await store.round_items(session=session, user_id=user.id, round_id=active.id)
-            return self._step(active, items, now)
+            return self._step(self.practice.pool_of(user), active, items, now)
 
     async def answer(self, who: UserRef, text: str) -> Answered | NoActiveRound:
         """Grade an answer to the round's current question or follow-up and move the round on."""
@@ -1013,22 +1012,24 @@ class Interviews:
             if isinstance(found, NoActiveRound):
                 return found
             user, round_row, items = found
+            pool = self.practice.pool_of(user)
             item = items[round_row.position]
-            question = self.bank.get(item.question_id)
+            question = pool.get(item.question_id)
             if question is None:
                 return await self._pass(session, user, round_row, items, question=None, now=now)
+            grader = pool.grader_for(question)
             if item.stage == Stage.FOLLOW_UP:
                 graded: AnswerGraded | FollowUpGraded = self._grade_follow_up(
-                    round_row, item, question, graded_text, now
+                    round_row, item, question, graded_text, grader=grader, now=now
                 )
             else:
                 graded = await self._grade_answer(
-                    session, user, round_row, item, question=question, text=graded_text, now=now
+                    session, user, round_row, item, grader=grader, question=question, text=graded_text, now=now
                 )
             if truncated:
                 graded = replace(graded, truncated=True)
             if isinstance(graded, AnswerGraded) and graded.follow_up_coming:
-                step = self._step(round_row, items, now)
+                step = self._step(pool, round_row, items, now)
                 assert step is not None
                 return Answered(graded, step)
             return Answered(graded, await self._advance(session, user, round_row, items, now))
@@ -1065,7 +1066,7 @@ class Interviews:
             item = items[round_row.position]
             if round_id is not None and (item.stage == Stage.FOLLOW_UP) != follow_up:
                 return NoActiveRound(stale=True)
-            question = self.bank.get(item.question_id)
+            question = self.practice.pool_of(user).get(item.question_id)
             return await self._pass(session, user, round_row, items, question=question, now=now)
 
     async def hint(
@@ -1077,10 +1078,11 @@ class Interviews:
             found = await self._locked(session, who, round_id, position)
             if isinstance(found, NoActiveRound):
                 return found
-            _, round_row, items = found
+            user, round_row, items = found
+            pool = self.practice.pool_of(user)
             item = items[round_row.position]
-            question = self.bank.get(item.question_id)
-            step = self._step(round_row, items, now)
+            question = pool.get(item.question_id)
+            step = self._step(pool, round_row, items, now)
             if isinstance(step, FollowUpAsked):
                 if round_id is not None:
                     return NoActiveRound(stale=True)  # the Hint button belongs to the question, now past
@@ -1106,7 +1108,7 @@ class Interviews:
             if isinstance(found, NoActiveRound):
                 return found
             user, round_row, items = found
-            debrief = await self._finish(session, user.id, round_row, items, status=RoundStatus.CANCELLED, now=now)
+            debrief = await self._finish(session, user, round_row, items, status=RoundStatus.CANCELLED, now=now)
             logger.info("User %d cancelled interview round %d", user.id, round_row.id)
             return RoundEnded(debrief)
 
@@ -1143,7 +1145,7 @@ class Interviews:
             if row is None or row.status == RoundStatus.ACTIVE:
                 return None
             items = await store.round_items(session=session, user_id=user.id, round_id=row.id)
-            return await self._debrief(session, user.id, row, items, now)
+            return await self._debrief(session, user, row, items, now)
 
     # ---- internals --------------------------------------------------------------------------------
 
@@ -1183,12 +1185,14 @@ class Interviews:
             seconds_left=seconds_left(item.asked_at, round_row.time_limit_s, now),
         )
 
-    def _step(self, round_row: InterviewRound, items: Sequence[InterviewItem], now: datetime) -> RoundStep | None:
-        """The current question or follow-up of a round (None: nothing left that the bank still has)."""
+    def _step(
+        self, pool: QuestionPool, round_row: InterviewRound, items: Sequence[InterviewItem], now: datetime
+    ) -> RoundStep | None:
+        """The current question or follow-up of a round (None: nothing left that the user's pool still has)."""
         if not 0 <= round_row.position < len(items):
             return None
         item = items[round_row.position]
-        question = self.bank.get(item.question_id)
+        question = pool.get(item.question_id)
         if question is None:
             return None
         if item.stage == Stage.FOLLOW_UP:
@@ -1211,11 +1215,12 @@ class Interviews:
         round_row: InterviewRound,
         item: InterviewItem,
         *,
+        grader: Grader,
         question: Question,
         text: str,
         now: datetime,
     ) -> AnswerGraded:
-        grade = self.grader.grade(question, text, hints_used=item.hints_used)
+        grade = grader.grade(question, text, hints_used=item.hints_used)
         late = is_late(item.asked_at, round_row.time_limit_s, now)
         await self.practice.record_answer_in(
             session, user.id, question, grade, answer_text=text, hints_used=item.hints_used, now=now
@@ -1234,7 +1239,7 @@ class Interviews:
         targets = follow_up_targets(question, grade)
         if targets:
             item.stage = Stage.FOLLOW_UP
-            item.follow_up_text = choose_follow_up(question, targets, self.grader.question_terms)
+            item.follow_up_text = choose_follow_up(question, targets, grader.question_terms)
             item.follow_up_concepts = [c.name for c in targets]
             item.follow_up_asked_at = now
         else:
@@ -1254,11 +1259,18 @@ class Interviews:
         )
 
     def _grade_follow_up(
-        self, round_row: InterviewRound, item: InterviewItem, question: Question, text: str, now: datetime
+        self,
+        round_row: InterviewRound,
+        item: InterviewItem,
+        question: Question,
+        text: str,
+        *,
+        grader: Grader,
+        now: datetime,
     ) -> FollowUpGraded:
         targets = [c for name in item.follow_up_concepts for c in question.concepts if c.name == name]
         restricted = follow_up_question(question, targets, item.follow_up_text)
-        grade = self.grader.grade(restricted, text)
+        grade = grader.grade(restricted, text)
         credited = tuple(c.name for c in grade.covered)
         late = is_late(item.follow_up_asked_at, round_row.time_limit_s, now)
         before = item.final_score or 0.0
@@ -1316,21 +1328,22 @@ class Interviews:
     async def _advance(
         self, session: AsyncSession, user: User, round_row: InterviewRound, items: list[InterviewItem], now: datetime
     ) -> RoundStep | Debrief:
-        """Ask the next question the bank still has, or finish the round with its debrief."""
+        """Ask the next question the user's pool still has, or finish the round with its debrief."""
+        pool = self.practice.pool_of(user)
         while round_row.position + 1 < len(items):
             round_row.position += 1
             item = items[round_row.position]
-            question = self.bank.get(item.question_id)
+            question = pool.get(item.question_id)
             if question is not None:
                 item.stage = Stage.ASKED
                 item.asked_at = now
                 return self._asked(round_row, item, question, now)
-        return await self._finish(session, user.id, round_row, items, status=RoundStatus.FINISHED, now=now)
+        return await self._finish(session, user, round_row, items, status=RoundStatus.FINISHED, now=now)
 
     async def _finish(
         self,
         session: AsyncSession,
-        user_id: int,
+        user: User,
         round_row: InterviewRound,
         items: list[InterviewItem],
         *,
@@ -1339,30 +1352,31 @@ class Interviews:
     ) -> Debrief:
         round_row.status = status
         round_row.finished_at = now
-        debrief = await self._debrief(session, user_id, round_row, items, now)
+        debrief = await self._debrief(session, user, round_row, items, now)
         round_row.score = debrief.score
         round_row.verdict = debrief.verdict.value if debrief.verdict else None
-        logger.info("User %d ended interview round %d: %s", user_id, round_row.id, round_row.verdict)
+        logger.info("User %d ended interview round %d: %s", user.id, round_row.id, round_row.verdict)
         return debrief
 
     async def _debrief(
         self,
         session: AsyncSession,
-        user_id: int,
+        user: User,
         round_row: InterviewRound,
         items: Sequence[InterviewItem],
         now: datetime,
     ) -> Debrief:
-        attempts = await repository.list_attempts(session=session, user_id=user_id)
-        reviews = await repository.list_reviews(session=session, user_id=user_id)
+        attempts = await repository.list_attempts(session=session, user_id=user.id)
+        reviews = await repository.list_reviews(session=session, user_id=user.id)
+        bank = self.practice.pool_of(user).bank
         by_topic: dict[str, list[float]] = {}
         for attempt in attempts:
             if not attempt.gave_up:
                 by_topic.setdefault(attempt.topic, []).append(attempt.score)
         return build_debrief(
             round_row,
-            [item_report(item, self.bank) for item in items],
-            self.bank,
+            [item_report(item, bank) for item in items],
+            bank,
             all_time={topic: fmean(scores) for topic, scores in by_topic.items()},
             seen={r.question_id for r in reviews},
             now=now,

@@ -107,6 +107,11 @@ class PoolCache:
         self._pools.move_to_end(user_id)
         return entry[2]
 
+    def latest(self, user_id: int, bank: Bank) -> QuestionPool | None:
+        """The user's last built pool for this bank, whatever its deck version (None if none)."""
+        entry = self._pools.get(user_id)
+        return entry[2] if entry is not None and entry[1] is bank else None
+
     def put(self, user_id: int, version: int, bank: Bank, pool: QuestionPool) -> None:
         """Remember the user's pool, dropping the least recently used beyond the size."""
         self._pools[user_id] = (version, bank, pool)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -392,8 +392,6 @@ class Practice:
         default_timezone: str = "UTC",
         default_daily_time: str = "09:00",
     ) -> None:
-        self.bank = bank
-        self.grader = grader
         self._public = QuestionPool(bank, grader)
         self._public_vocabulary: frozenset[str] | None = None
         self._pools = PoolCache()
@@ -409,15 +407,23 @@ class Practice:
         self.default_daily_time = daily_time
         """What ``subscribe`` uses when no time is given."""
 
+    @property
+    def bank(self) -> Bank:
+        """The bank in service (``replace_bank`` changes it, together with its grader)."""
+        return self._public.bank
+
+    @property
+    def grader(self) -> Grader:
+        """The grader of the bank in service."""
+        return self._public.grader
+
     def replace_bank(self, bank: Bank) -> None:
         """Serve ``bank`` from now on, with a grader of its own (a bank reload without a restart).
 
         Both change together, between two awaits, so no request sees one without the other.
         A user's open question that the new bank lacks reads as no open question.
         """
-        grader = bank.make_grader()
-        self.bank, self.grader = bank, grader
-        self._public = QuestionPool(bank, grader)
+        self._public = QuestionPool(bank, bank.make_grader())
         self._public_vocabulary = None
         self._pools.clear()
 
@@ -844,6 +850,12 @@ class Practice:
         """Topic ids and titles the user can practise: the bank's, then their private decks'."""
         async with self._transaction() as session:
             return dict(self.pool_of(await self._user(session, who)).bank.topics)
+
+    def known_topics(self, user_id: int) -> Mapping[str, str]:
+        """Topic titles for showing the user's rounds and results, without a query: the bank's,
+        plus their private decks' as last built (only titles: a stale one is harmless)."""
+        pool = self._pools.latest(user_id, self.bank)
+        return (pool or self._public).bank.topics
 
     def now(self) -> datetime:
         """The service's clock (injected in tests), aware UTC."""

@@ -14,6 +14,7 @@ can only ever act on the presser's own round. Charts are rendered in a worker pr
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -194,8 +195,18 @@ def debrief_keyboard(debrief: Debrief) -> InlineKeyboardMarkup:
 # ---- sending ------------------------------------------------------------------------------------
 
 
+def _titles(update: Update, context: Context) -> Mapping[str, str]:
+    """Topic titles to show this user: the bank's and their own decks' (no query)."""
+    return _interviews(context).practice.known_topics(sender(update).id)
+
+
+async def _topics(update: Update, context: Context) -> dict[str, str]:
+    """The topics this user can start a round on: the bank's, then their private decks'."""
+    return await _interviews(context).practice.topics_of(sender(update))
+
+
 async def _send_step(update: Update, context: Context, step: RoundStep) -> None:
-    titles = _interviews(context).bank.topics
+    titles = _titles(update, context)
     await send_rich(update, context, itexts.step(step, titles), step_keyboard(step))
 
 
@@ -216,7 +227,7 @@ async def _send_answered(update: Update, context: Context, result: Answered) -> 
 
 async def _send_debrief(update: Update, context: Context, debrief: Debrief) -> None:
     """The debrief, then its chart as a photo (skipped if nothing was answered or rendering fails)."""
-    titles = _interviews(context).bank.topics
+    titles = _titles(update, context)
     await send_rich(update, context, itexts.debrief(debrief, titles), debrief_keyboard(debrief))
     if debrief.answered == 0:
         return
@@ -246,7 +257,7 @@ async def send_stats_chart(update: Update, context: Context, stats: Stats) -> No
 async def _start(update: Update, context: Context, spec: RoundSpec) -> None:
     interviews = _interviews(context)
     result = await interviews.start(sender(update), spec)
-    titles = interviews.bank.topics
+    titles = _titles(update, context)
     match result:
         case RoundStarted():
             await send_rich(update, context, itexts.started(result, titles))
@@ -266,7 +277,7 @@ async def _start(update: Update, context: Context, spec: RoundSpec) -> None:
 async def interview_command(update: Update, context: Context) -> None:
     """/interview [n] [topic|mixed] [level]: start a round; alone, a keyboard of options."""
     interviews = _interviews(context)
-    titles = interviews.bank.topics
+    titles = await _topics(update, context)
     args = context.args or []
     if not args:
         step = await interviews.current(sender(update))
@@ -288,7 +299,8 @@ async def interview_command(update: Update, context: Context) -> None:
 async def history_command(update: Update, context: Context) -> None:
     """/history: past rounds with date, score and verdict."""
     interviews = _interviews(context)
-    await send_rich(update, context, itexts.history(await interviews.history(sender(update)), interviews.bank.topics))
+    history = await interviews.history(sender(update))
+    await send_rich(update, context, itexts.history(history, _titles(update, context)))
 
 
 async def timelimit_command(update: Update, context: Context) -> None:
@@ -370,7 +382,7 @@ async def route_question(update: Update, context: Context, topic: str | None) ->
     if step is None:
         return False
     topic_id = topic.strip().casefold().replace("_", "-").replace(" ", "-") if topic else None
-    known = topic_id if topic_id in interviews.bank.topics else None
+    known = topic_id if topic_id in _titles(update, context) else None
     await send_rich(update, context, itexts.leave_prompt(step), leave_keyboard(step, known))
     return True
 
@@ -389,13 +401,14 @@ async def interview_button(update: Update, context: Context) -> None:
     notice: str | None = None
     match action, args:
         case (("o" | "go"), [length, topic, level]):
-            spec = _spec(length, topic, level, interviews.bank.topics)
+            titles = await _topics(update, context)
+            spec = _spec(length, topic, level, titles)
             if spec is None:
                 notice = texts.UNKNOWN_BUTTON
             elif action == "go":
                 await _start(update, context, spec)
             else:
-                await _refresh_options(update, spec, interviews.bank.topics)
+                await _refresh_options(update, spec, titles)
         case "h", [round_id, position] if (rid := _number(round_id)) is not None and position.isdigit():
             hinted = await interviews.hint(who, rid, int(position))
             if isinstance(hinted, NoActiveRound):
@@ -429,12 +442,8 @@ async def interview_button(update: Update, context: Context) -> None:
             notice = await _review(update, context, question_id)
         case "new", []:
             spec = RoundSpec()
-            await send_rich(
-                update,
-                context,
-                itexts.options(spec, interviews.bank.topics),
-                options_keyboard(spec, interviews.bank.topics),
-            )
+            titles = await _topics(update, context)
+            await send_rich(update, context, itexts.options(spec, titles), options_keyboard(spec, titles))
         case _:
             notice = texts.UNKNOWN_BUTTON
     await query.answer(notice)
@@ -481,7 +490,7 @@ async def _review(update: Update, context: Context, question_id: str) -> str | N
     """A debrief's next step, opened as a practice question (its feedback ends with the model answer)."""
     interviews = _interviews(context)
     who = sender(update)
-    question = interviews.bank.get(question_id)
+    question = await interviews.practice.find_question(who, question_id)
     if question is None:
         return texts.UNKNOWN_BUTTON
     if await interviews.current(who) is not None:
@@ -490,6 +499,6 @@ async def _review(update: Update, context: Context, question_id: str) -> str | N
     seen = await practice.retry(who, question.id)
     if not isinstance(seen, Asked):
         return texts.UNKNOWN_BUTTON
-    title = practice.bank.topics.get(question.topic, question.topic)
-    await send_rich(update, context, texts.question(seen, title), question_keyboard(question.id, seen.hints_total))
+    keyboard = question_keyboard(question.id, seen.hints_total)
+    await send_rich(update, context, texts.question(seen, seen.topic_title), keyboard)
     return None
