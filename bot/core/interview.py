@@ -56,6 +56,7 @@ from bot.core.practice import (
     UnknownTopic,
     UserRef,
     reachable_score,
+    topic_id,
     user_id_of,
 )
 from bot.core.scheduling import shuffle_key
@@ -517,11 +518,6 @@ class History:
 
 
 # ---- pure functions ---------------------------------------------------------------------------
-
-
-def topic_id(text: str) -> str:
-    """Topic ids are lowercase with dashes; accept "Deep_Learning" for "deep-learning"."""
-    return text.strip().casefold().replace("_", "-").replace(" ", "-")
 
 
 def parse_round_args(words: Iterable[str], topics: Collection[str]) -> RoundSpec | BadRoundArgs:

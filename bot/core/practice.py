@@ -266,6 +266,11 @@ class Stats:
 # ---- pure helpers ------------------------------------------------------------------------------
 
 
+def topic_id(text: str) -> str:
+    """Topic ids are lowercase with dashes; accept "Deep_Learning" for "deep-learning"."""
+    return text.strip().casefold().replace("_", "-").replace(" ", "-")
+
+
 def reachable_score(hints_used: int) -> float:
     """Best score reachable after this many hints (the grader's own rule)."""
     return max(MIN_REACHABLE, 1.0 - HINT_COST * hints_used) if hints_used > 0 else 1.0
@@ -453,7 +458,7 @@ class Practice:
 
     async def set_topics(self, who: UserRef, topics: Iterable[str]) -> UserSettings | UnknownTopic:
         """Practise only these topics (none: all); stored in bank order without duplicates."""
-        wanted = {self._topic_id(t) for t in topics}
+        wanted = {topic_id(t) for t in topics}
         async with self._transaction() as session:
             user = await self._user(session, who)
             known = self.pool_of(user).bank.topics
@@ -542,7 +547,7 @@ class Practice:
 
         A question still open is skipped first (``Asked.replaced``).
         """
-        chosen = self._topic_id(topic) if topic is not None else None
+        chosen = topic_id(topic) if topic is not None else None
         now = self._now()
         async with self._transaction() as session:
             user = await self._user(session, who)
@@ -877,10 +882,6 @@ class Practice:
         if now.tzinfo is None:
             raise ValueError("the clock must return aware datetimes")
         return now.astimezone(UTC)
-
-    def _topic_id(self, topic: str) -> str:
-        """Topic ids are lowercase with dashes; accept "Deep_Learning" for "deep-learning"."""
-        return topic.strip().casefold().replace("_", "-").replace(" ", "-")
 
     async def _user(self, session: AsyncSession, who: UserRef) -> User:
         """The acting user's row, locked for this transaction.

@@ -35,6 +35,7 @@ from bot.core.practice import (
     UserInfo,
     UserRef,
     UserSettings,
+    topic_id,
     user_id_of,
 )
 from bot.core.pushtime import is_offset_like
@@ -151,7 +152,7 @@ async def start(update: Update, context: Context) -> None:
     state = await practice.touch_user(sender(update))
     await send(update, context, texts.welcome(state.first_name, is_new=state.is_new))
     payload = context.args[0] if context.args else None
-    if payload and payload.casefold().replace("_", "-") in practice.bank.topics:
+    if payload and topic_id(payload) in practice.bank.topics:
         await ask(update, context, practice, state.id, payload)
 
 

@@ -58,6 +58,7 @@ from bot.core.practice import (
     NoOpenQuestion,
     Stats,
     UnknownTopic,
+    topic_id,
 )
 from bot.telegram_app.chart_worker import render_in_worker
 from bot.telegram_app.keyboards import question_keyboard
@@ -381,8 +382,8 @@ async def route_question(update: Update, context: Context, topic: str | None) ->
     step = await interviews.current(sender(update))
     if step is None:
         return False
-    topic_id = topic.strip().casefold().replace("_", "-").replace(" ", "-") if topic else None
-    known = topic_id if topic_id in _titles(update, context) else None
+    wanted = topic_id(topic) if topic else None
+    known = wanted if wanted in _titles(update, context) else None
     await send_rich(update, context, itexts.leave_prompt(step), leave_keyboard(step, known))
     return True
 
