@@ -278,7 +278,6 @@ async def _start(update: Update, context: Context, spec: RoundSpec) -> None:
 async def interview_command(update: Update, context: Context) -> None:
     """/interview [n] [topic|mixed] [level]: start a round; alone, a keyboard of options."""
     interviews = _interviews(context)
-    titles = await _topics(update, context)
     args = context.args or []
     if not args:
         step = await interviews.current(sender(update))
@@ -287,11 +286,12 @@ async def interview_command(update: Update, context: Context) -> None:
             await _send_step(update, context, step)
             return
         spec = RoundSpec()
+        titles = await _topics(update, context)
         await send_rich(update, context, itexts.options(spec, titles), options_keyboard(spec, titles))
         return
+    titles = await _topics(update, context)  # also touches the user, as every command does
     parsed = parse_round_args(args, titles)
     if isinstance(parsed, BadRoundArgs):
-        await interviews.current(sender(update))  # touches the user, as every command does
         await send_rich(update, context, itexts.bad_args(parsed, titles))
         return
     await _start(update, context, parsed)
