@@ -191,7 +191,7 @@ class Console:
         chosen = [] if args.casefold() == "all" else args.replace(",", " ").split()
         result = await self.practice.set_topics(self.user_id, chosen)
         if isinstance(result, UnknownTopic):
-            self.say(texts.unknown_topic(result, bank.topics))
+            self.say(texts.unknown_topic(result))
         else:
             self.say(texts.settings(result, bank.topics))
 
@@ -200,7 +200,7 @@ class Console:
             case Asked(question=q):
                 self.say(texts.question(result, self.practice.bank.topics.get(q.topic, q.topic)))
             case UnknownTopic():
-                self.say(texts.unknown_topic(result, self.practice.bank.topics))
+                self.say(texts.unknown_topic(result))
             case EmptyPool():
                 self.say(texts.empty_pool(result))
             case NothingToRetry():
@@ -228,7 +228,7 @@ class Console:
                 self.say(itexts.already_in_round(result))
                 self._step(result.step)
             case UnknownTopic():
-                self.say(texts.unknown_topic(result, titles))
+                self.say(texts.unknown_topic(result))
             case EmptyPool():
                 self.say(texts.empty_pool(result))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.core.daily import AdminStats
 from bot.core.grading import Grade, Verdict
@@ -270,8 +270,8 @@ def no_more_hints(result: NoMoreHints) -> str:
     return f"That was the last hint ({result.total}/{result.total}). Try an answer, or /answer to see the model answer."
 
 
-def unknown_topic(result: UnknownTopic, titles: Mapping[str, str]) -> str:
-    """A topic the bank does not have."""
+def unknown_topic(result: UnknownTopic) -> str:
+    """A topic the user's bank and decks do not have; the valid ones come with the result."""
     valid = ", ".join(result.valid)
     return _fit(f"I have no topic “{html.escape(result.topic[:64])}”. Topics: {html.escape(valid)}.")
 

@@ -126,7 +126,7 @@ async def _send_asked(
             text = texts.question(result, result.topic_title or practice.bank.topics.get(q.topic, q.topic))
             await send(update, context, text, question_keyboard(q.id, result.hints_total))
         case UnknownTopic():
-            await send(update, context, texts.unknown_topic(result, practice.bank.topics))
+            await send(update, context, texts.unknown_topic(result))
         case EmptyPool():
             await send(update, context, texts.empty_pool(result))
         case NothingToRetry():

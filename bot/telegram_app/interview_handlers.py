@@ -267,7 +267,7 @@ async def _start(update: Update, context: Context, spec: RoundSpec) -> None:
             await send_rich(update, context, itexts.already_in_round(result))
             await _send_step(update, context, result.step)
         case UnknownTopic():
-            await send_rich(update, context, texts.unknown_topic(result, titles))
+            await send_rich(update, context, texts.unknown_topic(result))
         case EmptyPool():
             await send_rich(update, context, texts.empty_pool(result))
 
