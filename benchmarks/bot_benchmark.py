@@ -58,12 +58,12 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
-from bot import texts
 from bot.config import Settings
-from bot.core.bank import Bank, load_bank
-from bot.core.grading import Grader
-from bot.core.models import Question
-from bot.core.practice import Feedback, Practice
+from bot.domain.bank import Bank, load_bank
+from bot.domain.grading import Grader
+from bot.domain.models import Question
+from bot.rendering import texts
+from bot.services.practice import Feedback, Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.telegram_app import app as app_module
 from bot.telegram_app import handlers

@@ -54,9 +54,9 @@ from bot_benchmark import (
     polling,
 )
 
-from bot import interview_texts
-from bot.charts import ChartLabels, TopicBar, render_topic_chart
-from bot.core.bank import load_bank
+from bot.domain.bank import load_bank
+from bot.rendering import interview_texts
+from bot.rendering.charts import ChartLabels, TopicBar, render_topic_chart
 from bot.telegram_app import interview_handlers
 from bot.telegram_app.chart_worker import render_in_worker, shutdown_worker
 from bot.telegram_app.flood import FloodGuard
@@ -68,7 +68,7 @@ CONTROL = "same load, no render"
 _IMPORT_PROBE = """
 import time
 started = time.perf_counter()
-from bot.charts import ChartLabels, TopicBar, render_topic_chart
+from bot.rendering.charts import ChartLabels, TopicBar, render_topic_chart
 imported = time.perf_counter()
 from matplotlib.figure import Figure
 matplotlib = time.perf_counter()
@@ -92,7 +92,7 @@ def measure_rendering(renders: int, topics: Sequence[str]) -> None:
     )
     module_s, import_s, first_s = (float(v) for v in probe.stdout.split())
     print("\n== 1. Chart rendering ==")
-    print(f"  fresh interpreter: import bot.charts {ms(module_s)} (matplotlib not loaded),")
+    print(f"  fresh interpreter: import bot.rendering.charts {ms(module_s)} (matplotlib not loaded),")
     print(f"  matplotlib on first use {ms(import_s)}, first render {ms(first_s)} (font cache, Agg warm-up)")
     labels = interview_texts.debrief_chart_labels()
     shapes = {

@@ -45,9 +45,9 @@ from sqlalchemy import MetaData, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.core.bank import Bank, load_bank
-from bot.core.daily import CLAIM_BATCH, DailyPush, Status
-from bot.core.practice import Practice
+from bot.domain.bank import Bank, load_bank
+from bot.services.daily import CLAIM_BATCH, DailyPush, Status
+from bot.services.practice import Practice
 from bot.storage import repository
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate
 from bot.storage.models import Delivery, User

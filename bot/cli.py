@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from bot.core.bank import Bank, BankError, check_bank, load_bank
-from bot.core.batch import grade_lines
-from bot.core.importer import DeckError, deck_to_yaml, import_file
+from bot.domain.bank import Bank, BankError, check_bank, load_bank
+from bot.domain.batch import grade_lines
+from bot.domain.importer import DeckError, deck_to_yaml, import_file
 
 DATABASE_URL_ENV = "DATABASE_URL"
 

@@ -1,7 +1,7 @@
 """``python -m bot console``: the practice loop in a terminal, no Telegram token needed.
 
 Same commands (typed as ``/question``, ``/hint``, …), same ``Practice`` core, same database
-and the same wording as the bot (``bot.texts`` with the HTML stripped). Input is read line
+and the same wording as the bot (``bot.rendering.texts`` with the HTML stripped). Input is read line
 by line, so a test or a pipe can drive it; end of input exits cleanly.
 
 Mock interviews work as in the bot (``/interview [n] [topic|mixed] [level]``, ``/history``,
@@ -19,11 +19,11 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
-from bot import interview_texts as itexts
-from bot import texts
-from bot.charts import TopicBar, render_topic_chart
-from bot.core.bank import BankError, load_bank
-from bot.core.interview import (
+from bot.domain.bank import BankError, load_bank
+from bot.rendering import interview_texts as itexts
+from bot.rendering import texts
+from bot.rendering.charts import TopicBar, render_topic_chart
+from bot.services.interview import (
     AlreadyInRound,
     Answered,
     AnswerGraded,
@@ -42,7 +42,7 @@ from bot.core.interview import (
     parse_round_args,
     parse_time_limit,
 )
-from bot.core.practice import (
+from bot.services.practice import (
     Asked,
     EmptyPool,
     Feedback,

@@ -22,11 +22,11 @@ import pytest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.bank import Bank, load_bank
-from bot.core.glossary import Glossary
-from bot.core.grading import Grader
-from bot.core.models import Concept, Kind, Question
-from bot.core.practice import Practice, UserInfo
+from bot.domain.bank import Bank, load_bank
+from bot.domain.glossary import Glossary
+from bot.domain.grading import Grader
+from bot.domain.models import Concept, Kind, Question
+from bot.services.practice import Practice, UserInfo
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate
 
 TEST_DATABASE_URL = "TEST_DATABASE_URL"

@@ -19,8 +19,8 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.core.daily import DailyPush
-from bot.core.practice import Practice
+from bot.services.daily import DailyPush
+from bot.services.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.telegram_app.app import build_application, webhook_options
 from bot.telegram_app.daily import PushReport, PushRunner

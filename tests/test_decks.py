@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.core.bank import DEFAULT_BANK_DIR
-from bot.core.library import DeckReady, DeckRejected, Library, Reloaded, ReloadFailed, check_deck
-from bot.core.practice import Asked, Practice
+from bot.domain.bank import DEFAULT_BANK_DIR
+from bot.services.library import DeckReady, DeckRejected, Library, Reloaded, ReloadFailed, check_deck
+from bot.services.practice import Asked, Practice
 from tests.emulator import TelegramEmulator
 from tests.practice_fixtures import real_bank, real_grader, user_info
 from tests.telegram_fixtures import RunningBot, bot_settings, running_bot

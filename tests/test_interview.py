@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import interview_texts
-from bot.core.bank import Bank
-from bot.core.daily import DailyPush
-from bot.core.grading import Grade, Verdict
-from bot.core.interview import (
+from bot.domain.bank import Bank
+from bot.domain.grading import Grade, Verdict
+from bot.domain.models import Concept, Kind, Question
+from bot.rendering import interview_texts
+from bot.services.daily import DailyPush
+from bot.services.interview import (
     DEFAULT_LENGTH,
     FOLLOW_UP_CREDIT,
     LATE_FACTOR,
@@ -56,8 +57,7 @@ from bot.core.interview import (
     plan_round,
     verdict_for,
 )
-from bot.core.models import Concept, Kind, Question
-from bot.core.practice import Asked, Feedback, InvalidSetting, NoMoreHints, Practice, UnknownTopic, UserInfo
+from bot.services.practice import Asked, Feedback, InvalidSetting, NoMoreHints, Practice, UnknownTopic, UserInfo
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.storage.models import InterviewItem, InterviewRound
 from tests.practice_fixtures import START, FrozenClock, make_question, real_bank, real_grader, user_info

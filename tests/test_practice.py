@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.bank import Bank
-from bot.core.grading import Verdict
-from bot.core.practice import (
+from bot.domain.bank import Bank
+from bot.domain.grading import Verdict
+from bot.domain.scheduling import SKIP_DELAY
+from bot.services.practice import (
     MAX_ANSWER_CHARS,
     Asked,
     EmptyPool,
@@ -30,7 +31,6 @@ from bot.core.practice import (
     UserSettings,
     streak_days,
 )
-from bot.core.scheduling import SKIP_DELAY
 from bot.storage import repository
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.storage.models import Attempt, Review, User

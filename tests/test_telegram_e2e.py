@@ -23,9 +23,9 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import text
 
-from bot.core.bank import Bank
-from bot.core.grading import Grader
-from bot.core.models import Question
+from bot.domain.bank import Bank
+from bot.domain.grading import Grader
+from bot.domain.models import Question
 from bot.storage.db import create_engine_from_url
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
 from tests.practice_fixtures import real_grader

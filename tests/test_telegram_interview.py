@@ -14,10 +14,10 @@ from typing import cast
 
 import pytest_asyncio
 
-from bot.charts import PNG_MAGIC
-from bot.core.bank import Bank
-from bot.core.interview import AskedInRound, FollowUpAsked, Interviews, follow_up_targets
-from bot.core.models import Question
+from bot.domain.bank import Bank
+from bot.domain.models import Question
+from bot.rendering.charts import PNG_MAGIC
+from bot.services.interview import AskedInRound, FollowUpAsked, Interviews, follow_up_targets
 from bot.telegram_app.flood import FloodGuard
 from bot.telegram_app.interview_handlers import INTERVIEWS_KEY
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from telegram.ext import Application
 
-from bot import texts
+from bot.rendering import texts
 from bot.storage.db import create_engine_from_url
 from bot.telegram_app.app import webhook_options
 from bot.telegram_app.flood import FLOOD_BURST, FLOOD_WINDOW_S, Admission, FloodGuard, PerUserUpdateProcessor

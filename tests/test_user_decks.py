@@ -1,4 +1,4 @@
-"""Users' own decks (``bot.core.decks``): private to their owner until an admin publishes them.
+"""Users' own decks (``bot.services.decks``): private to their owner until an admin publishes them.
 
 Runs on SQLite and, with ``TEST_DATABASE_URL``, on PostgreSQL: the decks live in the database,
 so a restart (a new service on the same database) still serves them.
@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.bank import DEFAULT_BANK_DIR
-from bot.core.daily import DailyPush
-from bot.core.decks import DeckInfo, DeckLimit, DeckNotFound, UserDecks
-from bot.core.interview import (
+from bot.domain.bank import DEFAULT_BANK_DIR
+from bot.services.daily import DailyPush
+from bot.services.decks import DeckInfo, DeckLimit, DeckNotFound, UserDecks
+from bot.services.interview import (
     MIN_LENGTH,
     Answered,
     AnswerGraded,
@@ -28,8 +28,8 @@ from bot.core.interview import (
     RoundStarted,
     RoundStep,
 )
-from bot.core.library import DeckReady, DeckRejected, Library, ReloadFailed
-from bot.core.practice import Asked, Feedback, NoOpenQuestion, NothingToRetry, Practice, UnknownTopic
+from bot.services.library import DeckReady, DeckRejected, Library, ReloadFailed
+from bot.services.practice import Asked, Feedback, NoOpenQuestion, NothingToRetry, Practice, UnknownTopic
 from bot.storage.models import Deck
 from tests.practice_fixtures import FrozenClock, real_bank, real_grader, user_info
 from tests.test_decks import BROKEN_DECK, GOOD_DECK
@@ -192,7 +192,7 @@ async def test_publishing_a_deck_the_bank_now_clashes_with_changes_nothing(
 
 
 async def test_the_number_of_decks_is_limited(decks: UserDecks, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.core.decks.MAX_DECKS_PER_USER", 1)
+    monkeypatch.setattr("bot.services.decks.MAX_DECKS_PER_USER", 1)
     await _add(decks, OWNER)
     assert isinstance(await decks.check(OWNER, "vectors.md", SECOND_DECK.encode()), DeckLimit)
 

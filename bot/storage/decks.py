@@ -1,4 +1,4 @@
-"""Database functions for users' own decks (``bot.core.decks``): the session passed in, never a commit.
+"""Database functions for users' own decks (``bot.services.decks``): the session passed in, never a commit.
 
 Every function but the two admin ones is scoped by the owner's id, so no user can read or
 change another user's deck, whatever id a button carries.

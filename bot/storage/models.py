@@ -158,7 +158,7 @@ class Attempt(Base):
 
 
 class Review(Base):
-    """The spaced-repetition state of one question for one user (SM-2, see ``bot.core.scheduling``)."""
+    """The spaced-repetition state of one question for one user (SM-2, see ``bot.domain.scheduling``)."""
 
     __tablename__ = "reviews"
 
@@ -207,7 +207,7 @@ class Delivery(Base):
 
 
 class InterviewRound(Base):
-    """One mock interview round (``bot.core.interview``): its questions are its ``interview_items``.
+    """One mock interview round (``bot.services.interview``): its questions are its ``interview_items``.
 
     ``status`` is ``active`` (at most one per user, kept so by the service under the user's row
     lock), ``finished`` or ``cancelled``. ``score`` and ``verdict`` are filled in when it ends,

@@ -26,13 +26,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts
 from bot.config import Settings, configure_logging
-from bot.core.bank import DEFAULT_BANK_DIR, Bank, BankError
-from bot.core.daily import DailyPush
-from bot.core.interview import Interviews
-from bot.core.library import Library, load_serving_bank
-from bot.core.practice import Practice
+from bot.domain.bank import DEFAULT_BANK_DIR, Bank, BankError
+from bot.rendering import texts
+from bot.services.daily import DailyPush
+from bot.services.interview import Interviews
+from bot.services.library import Library, load_serving_bank
+from bot.services.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
 from bot.telegram_app import chart_worker, decks, handlers, interview_handlers
 from bot.telegram_app.daily import RUNNER_KEY, PushRunner, schedule_push

@@ -30,9 +30,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import texts
-from bot.core.daily import Claim, DailyPush, Status
-from bot.core.practice import Asked
+from bot.rendering import texts
+from bot.services.daily import Claim, DailyPush, Status
+from bot.services.practice import Asked
 from bot.telegram_app.keyboards import question_keyboard
 
 logger = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot import texts
-from bot.core.decks import AlreadySubmitted, DeckInfo, DeckLimit, DeckNotFound, UserDecks
-from bot.core.library import ACCEPTED, MAX_DECK_BYTES, DeckRejected, Library, Reloaded, ReloadFailed
+from bot.rendering import texts
+from bot.services.decks import AlreadySubmitted, DeckInfo, DeckLimit, DeckNotFound, UserDecks
+from bot.services.library import ACCEPTED, MAX_DECK_BYTES, DeckRejected, Library, Reloaded, ReloadFailed
 from bot.telegram_app import handlers
 from bot.telegram_app.replies import send, sender
 

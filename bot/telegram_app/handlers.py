@@ -1,4 +1,4 @@
-"""Telegram handlers: parse the update, call ``Practice``, render with ``bot.texts``, reply.
+"""Telegram handlers: parse the update, call ``Practice``, render with ``bot.rendering.texts``, reply.
 
 Every handler acts for ``update.effective_user`` (the sender, or the person who pressed a
 button): callback data only ever names a question, never a user, so forged data cannot reach
@@ -17,9 +17,10 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
-from bot import texts
-from bot.core.daily import DailyPush
-from bot.core.practice import (
+from bot.domain.pushtime import is_offset_like
+from bot.rendering import texts
+from bot.services.daily import DailyPush
+from bot.services.practice import (
     Asked,
     EmptyPool,
     Feedback,
@@ -38,7 +39,6 @@ from bot.core.practice import (
     topic_id,
     user_id_of,
 )
-from bot.core.pushtime import is_offset_like
 from bot.telegram_app import interview_handlers
 from bot.telegram_app.keyboards import question_keyboard, settings_keyboard, zone_keyboard
 from bot.telegram_app.replies import send, send_rich, sender

@@ -1,7 +1,7 @@
 """Telegram handlers for mock interviews: /interview, /history, /timelimit and the ``iv:`` buttons.
 
 Thin like ``handlers``: parse the update, call ``Interviews``, render with
-``bot.interview_texts``, reply. ``register`` adds the commands and the button handler; the
+``bot.rendering.interview_texts``, reply. ``register`` adds the commands and the button handler; the
 composition root calls it. The practice handlers call the ``route_*`` functions first, so
 free text, /hint, /cancel and /question go to the round while one is in progress.
 
@@ -22,10 +22,10 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import interview_texts as itexts
-from bot import texts
-from bot.charts import ChartLabels, TopicBar
-from bot.core.interview import (
+from bot.rendering import interview_texts as itexts
+from bot.rendering import texts
+from bot.rendering.charts import ChartLabels, TopicBar
+from bot.services.interview import (
     LENGTH_CHOICES,
     LEVELS,
     MAX_LENGTH,
@@ -49,7 +49,7 @@ from bot.core.interview import (
     parse_round_args,
     parse_time_limit,
 )
-from bot.core.practice import (
+from bot.services.practice import (
     Asked,
     EmptyPool,
     Feedback,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import texts
-from bot.core.pushtime import COMMON_ZONES
+from bot.domain.pushtime import COMMON_ZONES
+from bot.rendering import texts
 
 ZONES_PER_ROW = 2
 

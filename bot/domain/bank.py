@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from bot.core.glossary import Glossary, phrase_terms
-from bot.core.grading import Grader
-from bot.core.models import Concept, Kind, Question, Source
-from bot.core.text import phrase_words, tokenize
+from bot.domain.glossary import Glossary, phrase_terms
+from bot.domain.grading import Grader
+from bot.domain.models import Concept, Kind, Question, Source
+from bot.domain.text import phrase_words, tokenize
 
 DEFAULT_BANK_DIR = Path(__file__).resolve().parents[2] / "bank"
 GLOSSARY_FILE = "glossary.yaml"

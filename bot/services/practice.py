@@ -32,12 +32,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import object_session
 
-from bot.core.bank import Bank
-from bot.core.grading import HINT_COST, MIN_REACHABLE, Grade, Grader
-from bot.core.models import Question
-from bot.core.pool import PoolCache, QuestionPool, StoredDeck, build_pool
-from bot.core.pushtime import is_offset_like, next_occurrence, offset_zone
-from bot.core.scheduling import (
+from bot.domain.bank import Bank
+from bot.domain.grading import HINT_COST, MIN_REACHABLE, Grade, Grader
+from bot.domain.models import Question
+from bot.domain.pool import PoolCache, QuestionPool, StoredDeck, build_pool
+from bot.domain.pushtime import is_offset_like, next_occurrence, offset_zone
+from bot.domain.scheduling import (
     ReviewState,
     choose_next_question,
     filter_pool,
@@ -587,7 +587,7 @@ class Practice:
         self._open(user, question, now)
         return replaced
 
-    # Building blocks for mock interview rounds (``bot.core.interview``).
+    # Building blocks for mock interview rounds (``bot.services.interview``).
 
     async def user_in(self, session: AsyncSession, who: UserRef) -> User:
         """The acting user's row, locked; created or refreshed in ``session`` when ``who`` is a ``UserInfo``."""
@@ -811,7 +811,7 @@ class Practice:
 
     # ---- internals -------------------------------------------------------------------------
 
-    # ---- question pools: the bank plus a user's private decks (``bot.core.pool``) ------
+    # ---- question pools: the bank plus a user's private decks (``bot.domain.pool``) ------
 
     async def pool_in(self, session: AsyncSession, user: User) -> QuestionPool:
         """The questions ``user`` practises, built (or found cached) for their deck version.

@@ -1,6 +1,6 @@
 """Every word of the mock interview, as Telegram HTML (``texts.plain()`` strips it for the console).
 
-The companion of ``bot.texts`` for ``bot.core.interview``: renderers take the core's result
+The companion of ``bot.rendering.texts`` for ``bot.services.interview``: renderers take the core's result
 objects and return one message each, never longer than Telegram's limit. Anything from the
 bank and anything the user typed is HTML-escaped.
 """
@@ -11,9 +11,9 @@ import html
 from collections.abc import Mapping
 from datetime import datetime
 
-from bot import texts
-from bot.charts import ChartLabels
-from bot.core.interview import (
+from bot.rendering import texts
+from bot.rendering.charts import ChartLabels
+from bot.services.interview import (
     LATE_FACTOR,
     MAX_LENGTH,
     MAX_TIME_LIMIT_S,
@@ -43,7 +43,7 @@ from bot.core.interview import (
     StepKind,
     TimeLimitSet,
 )
-from bot.core.practice import MAX_ANSWER_CHARS, InvalidSetting, NoMoreHints, zone
+from bot.services.practice import MAX_ANSWER_CHARS, InvalidSetting, NoMoreHints, zone
 
 QUESTION_CLIP = 90
 """Characters of a question's text quoted in the debrief and next steps."""

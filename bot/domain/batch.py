@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from bot.core.bank import Bank
-from bot.core.grading import Grade, Grader
+from bot.domain.bank import Bank
+from bot.domain.grading import Grade, Grader
 
 
 class LineError(ValueError):

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.bank import EXAMPLE_MIN_SCORE, MIN_CONCEPTS, Bank
-from bot.core.glossary import Glossary
-from bot.core.grading import ECHO_RUN, Grader
-from bot.core.models import Concept, Kind, Question, Source
-from bot.core.text import NEGATION, STOPWORDS, Token, phrase_words, stem, tokenize
+from bot.domain.bank import EXAMPLE_MIN_SCORE, MIN_CONCEPTS, Bank
+from bot.domain.glossary import Glossary
+from bot.domain.grading import ECHO_RUN, Grader
+from bot.domain.models import Concept, Kind, Question, Source
+from bot.domain.text import NEGATION, STOPWORDS, Token, phrase_words, stem, tokenize
 
 MAX_CONCEPTS = 8
 """More key ideas than this are merged: a reviewer reads every one, a user sees them as a checklist."""

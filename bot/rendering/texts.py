@@ -11,10 +11,10 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from bot.core.daily import AdminStats
-from bot.core.grading import Grade, Verdict
-from bot.core.models import Question
-from bot.core.practice import (
+from bot.domain.grading import Grade, Verdict
+from bot.domain.models import Question
+from bot.services.daily import AdminStats
+from bot.services.practice import (
     MAX_ANSWER_CHARS,
     Asked,
     EmptyPool,

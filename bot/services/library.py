@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.bank import Bank, BankIssue, check_bank, display_path, load_bank
-from bot.core.importer import DeckError, build_questions, deck_format, deck_to_yaml, parse_deck
-from bot.core.practice import Practice
+from bot.domain.bank import Bank, BankIssue, check_bank, display_path, load_bank
+from bot.domain.importer import DeckError, build_questions, deck_format, deck_to_yaml, parse_deck
+from bot.services.practice import Practice
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.core.models import Question
+from bot.domain.models import Question
 
 INITIAL_EASE = 2.5
 MIN_EASE = 1.3

@@ -28,9 +28,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.models import Question
-from bot.core.practice import EmptyPool, Practice, block
-from bot.core.pushtime import local_date, next_occurrence
+from bot.domain.models import Question
+from bot.domain.pushtime import local_date, next_occurrence
+from bot.services.practice import EmptyPool, Practice, block
 from bot.storage import interviews as interview_store
 from bot.storage import repository
 from bot.storage.models import Delivery, User

@@ -19,9 +19,9 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.core.bank import Bank, parse_topic_text
-from bot.core.grading import Grader
-from bot.core.models import Question
+from bot.domain.bank import Bank, parse_topic_text
+from bot.domain.grading import Grader
+from bot.domain.models import Question
 
 logger = logging.getLogger(__name__)
 

@@ -27,9 +27,9 @@ from enum import StrEnum
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.core.glossary import Glossary
-from bot.core.models import Concept, Question
-from bot.core.text import NEGATION, Token, count_words, tokenize
+from bot.domain.glossary import Glossary
+from bot.domain.models import Concept, Question
+from bot.domain.text import NEGATION, Token, count_words, tokenize
 
 HINT_COST = 0.15
 """Each hint used lowers the best reachable score by this much..."""

@@ -1,7 +1,7 @@
 """Users' own decks: private to their owner until an admin publishes them.
 
 Anyone can send a deck (CSV, Markdown or a bank YAML file). It is checked like an admin's
-(``bot.core.library.check_deck``) against the sender's own pool: the bank in service plus
+(``bot.services.library.check_deck``) against the sender's own pool: the bank in service plus
 their other decks, so ids and topics stay unique for them. A clean deck is stored in the
 ``decks`` table as the sender's private deck and served to them alone
 (``Practice.pool_in``); a broken one is rejected with its line numbers and nothing is stored.
@@ -20,8 +20,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.library import DeckReady, DeckRejected, Library, Reloaded, ReloadFailed
-from bot.core.practice import Practice, UserRef
+from bot.services.library import DeckReady, DeckRejected, Library, Reloaded, ReloadFailed
+from bot.services.practice import Practice, UserRef
 from bot.storage import decks as storage
 from bot.storage.models import Deck, User
 

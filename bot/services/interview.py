@@ -41,11 +41,12 @@ from statistics import fmean
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.bank import Bank
-from bot.core.grading import STRONG_AT, Grade, Grader
-from bot.core.models import Concept, Kind, Question
-from bot.core.pool import QuestionPool
-from bot.core.practice import (
+from bot.domain.bank import Bank
+from bot.domain.grading import STRONG_AT, Grade, Grader
+from bot.domain.models import Concept, Kind, Question
+from bot.domain.pool import QuestionPool
+from bot.domain.scheduling import shuffle_key
+from bot.services.practice import (
     MAX_ANSWER_CHARS,
     EmptyPool,
     Feedback,
@@ -59,7 +60,6 @@ from bot.core.practice import (
     topic_id,
     user_id_of,
 )
-from bot.core.scheduling import shuffle_key
 from bot.storage import interviews as store
 from bot.storage import repository
 from bot.storage.models import InterviewItem, InterviewRound, User

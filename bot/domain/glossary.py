@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.core.text import NEGATION, Token, mark_negation, tokenize
+from bot.domain.text import NEGATION, Token, mark_negation, tokenize
 
 _END = ""  # trie key that holds the canonical id of a phrase ending here
 
