@@ -62,8 +62,9 @@ from bot.config import Settings
 from bot.domain.bank import Bank, load_bank
 from bot.domain.grading import Grader
 from bot.domain.models import Question
+from bot.domain.practice import Feedback
 from bot.rendering import texts
-from bot.services.practice import Feedback, Practice
+from bot.services.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.telegram_app import app as app_module
 from bot.telegram_app import handlers

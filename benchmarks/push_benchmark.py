@@ -46,7 +46,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.domain.bank import Bank, load_bank
-from bot.services.daily import CLAIM_BATCH, DailyPush, Status
+from bot.domain.daily import Status
+from bot.services.daily import CLAIM_BATCH, DailyPush
 from bot.services.practice import Practice
 from bot.storage import repository
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate

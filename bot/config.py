@@ -17,11 +17,12 @@ from typing import Annotated, Any, NoReturn
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.pushtime import parse_daily_time
+
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 """The shape of a token from @BotFather: the bot id, a colon, then a long secret."""
 _TOKEN_ANYWHERE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
-_DAILY_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDACTED = "[REDACTED-TOKEN]"
 DEFAULT_DATABASE_URL = "sqlite:///ml_interview_bot.sqlite3"
@@ -84,10 +85,10 @@ class Settings(BaseSettings):
     @field_validator("default_daily_time")
     @classmethod
     def _daily_time(cls, value: str) -> str:
-        match = _DAILY_TIME.fullmatch(value.strip())
-        if not match:
+        daily_time = parse_daily_time(value)
+        if daily_time is None:
             raise ValueError("must be HH:MM, e.g. 09:00")
-        return f"{int(match[1]):02d}:{match[2]}"
+        return daily_time
 
     @field_validator("log_level")
     @classmethod

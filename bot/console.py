@@ -20,17 +20,14 @@ from pathlib import Path
 from typing import IO
 
 from bot.domain.bank import BankError, load_bank
-from bot.rendering import interview_texts as itexts
-from bot.rendering import texts
-from bot.rendering.charts import TopicBar, render_topic_chart
-from bot.services.interview import (
+from bot.domain.interview.arguments import parse_round_args, parse_time_limit
+from bot.domain.interview.results import (
     AlreadyInRound,
     Answered,
     AnswerGraded,
     BadRoundArgs,
     Debrief,
     FollowUpGraded,
-    Interviews,
     NoActiveRound,
     NoHintOnFollowUp,
     QuestionPassed,
@@ -39,24 +36,25 @@ from bot.services.interview import (
     RoundSpec,
     RoundStarted,
     RoundStep,
-    parse_round_args,
-    parse_time_limit,
 )
-from bot.services.practice import (
+from bot.domain.practice import (
     Asked,
     EmptyPool,
     Feedback,
     HintGiven,
-    InvalidSetting,
     NoMoreHints,
     NoOpenQuestion,
     NothingToRetry,
-    Practice,
     Revealed,
     Skipped,
     UnknownTopic,
-    UserInfo,
 )
+from bot.domain.users import InvalidSetting, UserInfo
+from bot.rendering import interview_texts as itexts
+from bot.rendering import texts
+from bot.rendering.charts import TopicBar, render_topic_chart
+from bot.services.interviews import Interviews
+from bot.services.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
 
 CONSOLE_USER_ID = 0

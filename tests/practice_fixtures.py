@@ -26,7 +26,8 @@ from bot.domain.bank import Bank, load_bank
 from bot.domain.glossary import Glossary
 from bot.domain.grading import Grader
 from bot.domain.models import Concept, Kind, Question
-from bot.services.practice import Practice, UserInfo
+from bot.domain.users import UserInfo
+from bot.services.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate
 
 TEST_DATABASE_URL = "TEST_DATABASE_URL"

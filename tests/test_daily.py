@@ -16,9 +16,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.daily import Claim, Status
+from bot.domain.practice import Feedback
 from bot.domain.pushtime import local_date, next_occurrence, offset_zone
-from bot.services.daily import Claim, DailyPush, Status
-from bot.services.practice import Feedback, InvalidSetting, Practice, UserSettings
+from bot.domain.users import InvalidSetting, UserSettings
+from bot.services.daily import DailyPush
+from bot.services.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.storage.models import Delivery
 from tests.practice_fixtures import FrozenClock, real_bank, real_grader, user_info

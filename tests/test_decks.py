@@ -15,8 +15,10 @@ import pytest
 import pytest_asyncio
 
 from bot.domain.bank import DEFAULT_BANK_DIR
-from bot.services.library import DeckReady, DeckRejected, Library, Reloaded, ReloadFailed, check_deck
-from bot.services.practice import Asked, Practice
+from bot.domain.decks import DeckReady, DeckRejected, Reloaded, ReloadFailed, check_deck
+from bot.domain.practice import Asked
+from bot.services.library import Library
+from bot.services.practice import Practice
 from tests.emulator import TelegramEmulator
 from tests.practice_fixtures import real_bank, real_grader, user_info
 from tests.telegram_fixtures import RunningBot, bot_settings, running_bot

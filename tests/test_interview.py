@@ -12,52 +12,52 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.bank import Bank
 from bot.domain.grading import Grade, Verdict
-from bot.domain.models import Concept, Kind, Question
-from bot.rendering import interview_texts
-from bot.services.daily import DailyPush
-from bot.services.interview import (
-    DEFAULT_LENGTH,
-    FOLLOW_UP_CREDIT,
-    LATE_FACTOR,
-    MAX_LENGTH,
-    MIN_LENGTH,
+from bot.domain.interview.arguments import parse_round_args, parse_time_limit
+from bot.domain.interview.debrief import build_debrief, verdict_for
+from bot.domain.interview.plan import choose_follow_up, difficulty_ladder, follow_up_targets, plan_round
+from bot.domain.interview.results import (
     AlreadyInRound,
     Answered,
     AnswerGraded,
-    ArgProblem,
     AskedInRound,
     BadRoundArgs,
     Debrief,
     FollowUpAsked,
     FollowUpGraded,
     FollowUpReport,
-    HireVerdict,
-    Interviews,
     ItemReport,
-    ItemStatus,
     NoActiveRound,
     NoHintOnFollowUp,
     QuestionPassed,
-    ReasonCode,
     RoundEnded,
+    RoundFacts,
     RoundHint,
     RoundSpec,
     RoundStarted,
-    RoundStatus,
     RoundStep,
-    StepKind,
     TimeLimitSet,
     TopicScore,
-    build_debrief,
-    choose_follow_up,
-    difficulty_ladder,
-    follow_up_targets,
-    parse_round_args,
-    parse_time_limit,
-    plan_round,
-    verdict_for,
 )
-from bot.services.practice import Asked, Feedback, InvalidSetting, NoMoreHints, Practice, UnknownTopic, UserInfo
+from bot.domain.interview.rules import (
+    DEFAULT_LENGTH,
+    FOLLOW_UP_CREDIT,
+    LATE_FACTOR,
+    MAX_LENGTH,
+    MIN_LENGTH,
+    ArgProblem,
+    HireVerdict,
+    ItemStatus,
+    ReasonCode,
+    RoundStatus,
+    StepKind,
+)
+from bot.domain.models import Concept, Kind, Question
+from bot.domain.practice import Asked, Feedback, NoMoreHints, UnknownTopic
+from bot.domain.users import InvalidSetting, UserInfo
+from bot.rendering import interview_texts
+from bot.services.daily import DailyPush
+from bot.services.interviews import Interviews
+from bot.services.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.storage.models import InterviewItem, InterviewRound
 from tests.practice_fixtures import START, FrozenClock, make_question, real_bank, real_grader, user_info
@@ -652,10 +652,8 @@ def test_the_longest_debrief_fits_one_message_with_its_next_steps() -> None:
                 follow_up=follow_up,
             )
         )
-    round_row = InterviewRound(
-        id=1, user_id=1, topic=None, level=2, length=MAX_LENGTH, status="finished", time_limit_s=60, started_at=START
-    )
-    debrief = build_debrief(round_row, reports, bank, all_time={}, seen=set(), now=START + timedelta(hours=1))
+    facts = RoundFacts(1, RoundSpec(MAX_LENGTH, None, 2), RoundStatus.FINISHED, START, None, time_limit_s=60)
+    debrief = build_debrief(facts, reports, bank, all_time={}, seen=set(), now=START + timedelta(hours=1))
     text = interview_texts.debrief(debrief, bank.topics)
     assert len(text) <= 4096
     assert "Next steps" in text

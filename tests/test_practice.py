@@ -12,25 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.domain.bank import Bank
 from bot.domain.grading import Verdict
-from bot.domain.scheduling import SKIP_DELAY
-from bot.services.practice import (
+from bot.domain.practice import (
     MAX_ANSWER_CHARS,
     Asked,
     EmptyPool,
     Feedback,
     HintGiven,
-    InvalidSetting,
     NoMoreHints,
     NoOpenQuestion,
     NothingToRetry,
-    Practice,
     Revealed,
     Skipped,
     UnknownTopic,
-    UnknownUserError,
-    UserSettings,
     streak_days,
 )
+from bot.domain.scheduling import SKIP_DELAY
+from bot.domain.users import InvalidSetting, UserSettings
+from bot.services.practice import Practice, UnknownUserError
 from bot.storage import repository
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.storage.models import Attempt, Review, User

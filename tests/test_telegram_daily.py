@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from bot.services.daily import Status
+from bot.domain.daily import Status
 from bot.telegram_app.daily import PUSH_JOB
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
 from tests.practice_fixtures import FrozenClock

@@ -15,9 +15,11 @@ from typing import cast
 import pytest_asyncio
 
 from bot.domain.bank import Bank
+from bot.domain.interview.plan import follow_up_targets
+from bot.domain.interview.results import AskedInRound, FollowUpAsked
 from bot.domain.models import Question
 from bot.rendering.charts import PNG_MAGIC
-from bot.services.interview import AskedInRound, FollowUpAsked, Interviews, follow_up_targets
+from bot.services.interviews import Interviews
 from bot.telegram_app.flood import FloodGuard
 from bot.telegram_app.interview_handlers import INTERVIEWS_KEY
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator

@@ -15,21 +15,23 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.bank import DEFAULT_BANK_DIR
-from bot.services.daily import DailyPush
-from bot.services.decks import DeckInfo, DeckLimit, DeckNotFound, UserDecks
-from bot.services.interview import (
-    MIN_LENGTH,
+from bot.domain.decks import DeckInfo, DeckLimit, DeckNotFound, DeckReady, DeckRejected, ReloadFailed
+from bot.domain.interview.results import (
     Answered,
     AnswerGraded,
     AskedInRound,
     Debrief,
-    Interviews,
     RoundSpec,
     RoundStarted,
     RoundStep,
 )
-from bot.services.library import DeckReady, DeckRejected, Library, ReloadFailed
-from bot.services.practice import Asked, Feedback, NoOpenQuestion, NothingToRetry, Practice, UnknownTopic
+from bot.domain.interview.rules import MIN_LENGTH
+from bot.domain.practice import Asked, Feedback, NoOpenQuestion, NothingToRetry, UnknownTopic
+from bot.services.daily import DailyPush
+from bot.services.decks import UserDecks
+from bot.services.interviews import Interviews
+from bot.services.library import Library
+from bot.services.practice import Practice
 from bot.storage.models import Deck
 from tests.practice_fixtures import FrozenClock, real_bank, real_grader, user_info
 from tests.test_decks import BROKEN_DECK, GOOD_DECK

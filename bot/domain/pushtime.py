@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 SATURDAY = 5
 """``date.weekday()`` of Saturday: days from here on are the weekend."""
@@ -41,6 +42,9 @@ COMMON_ZONES = (
 )
 """Offered as buttons when a subscriber has not said where they are."""
 
+DAILY_TIME_EXAMPLE = "09:30"
+_DAILY_TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
+"""A time of day as people type it: "7:05", "07:05", "7.05" or "7h05" (the one copy: settings and users)."""
 _OFFSET_RE = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 _MAX_OFFSET_HOURS = 14
 
@@ -90,3 +94,28 @@ def offset_zone(text: str) -> str | None:
 def is_offset_like(text: str) -> bool:
     """Whether ``text`` looks like a UTC offset at all (so a wrong one gets the offset advice)."""
     return _OFFSET_RE.match(text.strip()) is not None
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone by IANA name, UTC if unknown (a stale setting must not break stats)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name by its case-folded form (read once: it scans the zone database)."""
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def canonical_timezone(name: str) -> str | None:
+    """The IANA name matching ``name`` case-insensitively, or None."""
+    return _zone_names().get(name.strip().casefold())
+
+
+def parse_daily_time(value: str) -> str | None:
+    """Normalise "7:05", "07:05", "7.05" or "7h05" to "07:05"; None if it is not a time of day."""
+    match = _DAILY_TIME_RE.match(value.strip())
+    return f"{int(match[1]):02d}:{match[2]}" if match else None

@@ -11,39 +11,43 @@ import html
 from collections.abc import Mapping
 from datetime import datetime
 
-from bot.rendering import texts
-from bot.rendering.charts import ChartLabels
-from bot.services.interview import (
-    LATE_FACTOR,
-    MAX_LENGTH,
-    MAX_TIME_LIMIT_S,
-    MIN_LENGTH,
-    MIN_TIME_LIMIT_S,
+from bot.domain.interview.results import (
     AlreadyInRound,
     AnswerGraded,
-    ArgProblem,
     AskedInRound,
     BadRoundArgs,
     Debrief,
     FollowUpAsked,
     FollowUpGraded,
-    HireVerdict,
     History,
     ItemReport,
-    ItemStatus,
     NextStep,
     QuestionPassed,
     Reason,
-    ReasonCode,
     RoundHint,
     RoundSpec,
     RoundStarted,
-    RoundStatus,
     RoundStep,
-    StepKind,
     TimeLimitSet,
 )
-from bot.services.practice import MAX_ANSWER_CHARS, InvalidSetting, NoMoreHints, zone
+from bot.domain.interview.rules import (
+    LATE_FACTOR,
+    MAX_LENGTH,
+    MAX_TIME_LIMIT_S,
+    MIN_LENGTH,
+    MIN_TIME_LIMIT_S,
+    ArgProblem,
+    HireVerdict,
+    ItemStatus,
+    ReasonCode,
+    RoundStatus,
+    StepKind,
+)
+from bot.domain.practice import MAX_ANSWER_CHARS, NoMoreHints
+from bot.domain.pushtime import zone
+from bot.domain.users import InvalidSetting
+from bot.rendering import texts
+from bot.rendering.charts import ChartLabels
 
 QUESTION_CLIP = 90
 """Characters of a question's text quoted in the debrief and next steps."""

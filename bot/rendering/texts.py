@@ -11,25 +11,24 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
+from bot.domain.daily import AdminStats
 from bot.domain.grading import Grade, Verdict
 from bot.domain.models import Question
-from bot.services.daily import AdminStats
-from bot.services.practice import (
+from bot.domain.practice import (
     MAX_ANSWER_CHARS,
     Asked,
     EmptyPool,
     Feedback,
     HintGiven,
-    InvalidSetting,
     NoMoreHints,
     OpenQuestion,
     Revealed,
     Skipped,
     Stats,
     UnknownTopic,
-    UserSettings,
-    zone,
 )
+from bot.domain.pushtime import zone
+from bot.domain.users import InvalidSetting, UserSettings
 
 MAX_MESSAGE_CHARS = 4096
 """Telegram's limit on one message's text."""

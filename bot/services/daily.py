@@ -22,15 +22,15 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.models import Question
+from bot.domain.daily import AdminStats, Claim, Status
+from bot.domain.practice import EmptyPool
 from bot.domain.pushtime import local_date, next_occurrence
-from bot.services.practice import EmptyPool, Practice, block
+from bot.services.practice import Practice, block
 from bot.storage import interviews as interview_store
 from bot.storage import repository
 from bot.storage.models import Delivery, User
@@ -47,56 +47,9 @@ Telegram's rate limit busy (at 30 messages a second a batch is under two seconds
 ERROR_CHARS = 256
 
 
-class Status:
-    """Values of ``deliveries.status``."""
-
-    CLAIMED = "claimed"
-    SENT = "sent"
-    FAILED = "failed"
-    BLOCKED = "blocked"
-    SKIPPED = "skipped"
-
-
 def instance_name() -> str:
     """Who claims: host and process id (shows in the deliveries table and the logs)."""
     return f"{socket.gethostname()[:48]}:{os.getpid()}"
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """One daily question this process must now send."""
-
-    delivery_id: int
-    user_id: int
-    chat_id: int
-    question: Question
-    local_date: date
-    scheduled_for: datetime
-    replaced: Question | None
-    """A question that was open and got put aside for this one."""
-    is_repeat: bool = False
-    """The user has seen this question before (a spaced-repetition review)."""
-    retry: bool = False
-    """Re-claimed after another run died before reporting."""
-    in_round: bool = False
-    """The user is in a mock interview round: their messages answer the round until it ends,
-    so the question waits (it stays open) and the push says so."""
-    topic_title: str = ""
-    """The title of the question's topic (one of the user's private decks' topics included)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AdminStats:
-    """What ``/admin`` shows."""
-
-    users: int
-    subscribers: int
-    sent_today: int
-    failed_today: int
-    blocked_today: int
-    skipped_today: int
-    active_this_week: int
-    due_now: int
 
 
 class DailyPush:

@@ -17,11 +17,21 @@ in a forged button finds nothing that is not the presser's.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
 
-from bot.services.library import DeckReady, DeckRejected, Library, Reloaded, ReloadFailed
-from bot.services.practice import Practice, UserRef
+from bot.domain.decks import (
+    AlreadySubmitted,
+    DeckInfo,
+    DeckLimit,
+    DeckNotFound,
+    DeckReady,
+    DeckRejected,
+    DeckStatus,
+    Reloaded,
+    ReloadFailed,
+)
+from bot.domain.users import UserRef
+from bot.services.library import Library
+from bot.services.practice import Practice
 from bot.storage import decks as storage
 from bot.storage.models import Deck, User
 
@@ -31,46 +41,6 @@ MAX_DECKS_PER_USER = 20
 """Private decks one user may keep (each is checked whole on every new one)."""
 MAX_PRIVATE_QUESTIONS = 300
 """Questions in one user's private decks together."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeckInfo:
-    """One of a user's decks, as lists show it."""
-
-    id: int
-    owner_id: int
-    topic: str
-    title: str
-    filename: str
-    questions: int
-    status: str
-    created_at: datetime
-    submitted_at: datetime | None
-
-    @property
-    def is_private(self) -> bool:
-        """Still served to its owner only."""
-        return self.status == storage.PRIVATE
-
-
-@dataclass(frozen=True, slots=True)
-class DeckLimit:
-    """The user has as many decks or private questions as allowed."""
-
-    decks: int
-    questions: int
-
-
-@dataclass(frozen=True, slots=True)
-class DeckNotFound:
-    """No such deck of this user (or, for admins, no such private deck)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AlreadySubmitted:
-    """The owner already asked for this deck to be published."""
-
-    deck: DeckInfo
 
 
 def _info(row: Deck) -> DeckInfo:
@@ -105,7 +75,7 @@ class UserDecks:
             user = await self.practice.user_in(session, who)
             pool = await self.practice.pool_in(session, user)
             rows = await storage.list_decks(session=session, owner_id=user.id)
-        private = [r for r in rows if r.status == storage.PRIVATE]
+        private = [r for r in rows if r.status == DeckStatus.PRIVATE]
         private_questions = sum(r.questions for r in private)
         if len(rows) >= MAX_DECKS_PER_USER or private_questions >= MAX_PRIVATE_QUESTIONS:
             return DeckLimit(MAX_DECKS_PER_USER, MAX_PRIVATE_QUESTIONS)
@@ -124,7 +94,7 @@ class UserDecks:
             if any(r.topic == deck.topic for r in rows):
                 problem = f"{deck.filename}: you already have a deck with topic {deck.topic!r}; delete it first"
                 return DeckRejected(deck.filename, (problem,))
-            private = sum(r.questions for r in rows if r.status == storage.PRIVATE)
+            private = sum(r.questions for r in rows if r.status == DeckStatus.PRIVATE)
             if len(rows) >= MAX_DECKS_PER_USER or private + deck.questions > MAX_PRIVATE_QUESTIONS:
                 return DeckLimit(MAX_DECKS_PER_USER, MAX_PRIVATE_QUESTIONS)
             row = await storage.add_deck(
@@ -159,7 +129,7 @@ class UserDecks:
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
             row = await storage.get_deck(session=session, owner_id=user.id, deck_id=deck_id)
-            if row is None or row.status != storage.PRIVATE:
+            if row is None or row.status != DeckStatus.PRIVATE:
                 return DeckNotFound()
             info = _info(row)
             await session.delete(row)
@@ -174,7 +144,7 @@ class UserDecks:
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
             row = await storage.get_deck(session=session, owner_id=user.id, deck_id=deck_id)
-            if row is None or row.status != storage.PRIVATE:
+            if row is None or row.status != DeckStatus.PRIVATE:
                 return DeckNotFound()
             if row.submitted_at is not None:
                 return AlreadySubmitted(_info(row))
@@ -194,7 +164,7 @@ class UserDecks:
         """
         async with self.practice.transaction() as session:
             row = await storage.get_deck_for_admin(session=session, deck_id=deck_id)
-            if row is None or row.status != storage.PRIVATE:
+            if row is None or row.status != DeckStatus.PRIVATE:
                 return DeckNotFound()
             ready = DeckReady(row.filename, row.topic, row.title, row.questions, row.yaml_text)
         result = await self.library.publish(ready)
@@ -204,7 +174,7 @@ class UserDecks:
             row = await storage.get_deck_for_admin(session=session, deck_id=deck_id)
             if row is None:  # the owner deleted their data meanwhile; the deck is public all the same
                 return DeckNotFound()
-            row.status = storage.PUBLISHED
+            row.status = DeckStatus.PUBLISHED
             row.published_at = self.practice.now()
             owner = await self.practice.user_in(session, row.owner_id)
             _bump(owner)

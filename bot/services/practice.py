@@ -19,24 +19,40 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from datetime import UTC, datetime
 from statistics import fmean
 from typing import cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import object_session
 
 from bot.domain.bank import Bank
-from bot.domain.grading import HINT_COST, MIN_REACHABLE, Grade, Grader
+from bot.domain.grading import Grade, Grader
 from bot.domain.models import Question
 from bot.domain.pool import PoolCache, QuestionPool, StoredDeck, build_pool
-from bot.domain.pushtime import is_offset_like, next_occurrence, offset_zone
+from bot.domain.practice import (
+    MAX_ANSWER_CHARS,
+    WEAKEST_TOPICS,
+    Asked,
+    EmptyPool,
+    Feedback,
+    HintGiven,
+    NoMoreHints,
+    NoOpenQuestion,
+    NothingToRetry,
+    OpenQuestion,
+    Revealed,
+    Skipped,
+    Stats,
+    TopicProgress,
+    UnknownTopic,
+    reachable_score,
+    streak_days,
+    topic_id,
+)
+from bot.domain.pushtime import canonical_timezone, next_occurrence, parse_daily_time, zone
 from bot.domain.scheduling import (
     ReviewState,
     choose_next_question,
@@ -44,17 +60,22 @@ from bot.domain.scheduling import (
     schedule_after_grade,
     schedule_after_skip,
 )
+from bot.domain.users import (
+    DIFFICULTIES,
+    InvalidSetting,
+    UserInfo,
+    UserRef,
+    UserSettings,
+    UserState,
+    resolve_timezone,
+    user_id_of,
+)
 from bot.storage import decks as deck_storage
 from bot.storage import repository
 from bot.storage.models import Attempt, Review, User
 
 logger = logging.getLogger(__name__)
 
-MAX_ANSWER_CHARS = 4000
-"""Answers are graded and stored up to this length."""
-DIFFICULTIES = (1, 2, 3)
-WEAKEST_TOPICS = 3
-_DAILY_TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 Clock = Callable[[], datetime]
 
@@ -69,258 +90,6 @@ def utc_now() -> datetime:
 
 class UnknownUserError(LookupError):
     """The user has no row yet: the adapter must call ``touch_user`` first."""
-
-
-@dataclass(frozen=True, slots=True)
-class UserInfo:
-    """Who is talking to the bot, as the adapter knows them."""
-
-    id: int
-    chat_id: int
-    first_name: str = ""
-    username: str | None = None
-    language: str | None = None
-
-
-UserRef = int | UserInfo
-"""Who acts: the sender as the adapter knows them (created or refreshed in the same
-transaction), or the id of a user who already exists."""
-
-
-def user_id_of(who: UserRef) -> int:
-    """The Telegram user id of ``who``."""
-    return who.id if isinstance(who, UserInfo) else who
-
-
-@dataclass(frozen=True, slots=True)
-class UserSettings:
-    """What a user practises and when the daily question comes."""
-
-    topics: tuple[str, ...]
-    """Topic ids; empty means every topic."""
-    difficulty: int | None
-    """Only this level (1-3); None means every level."""
-    timezone: str
-    daily_time: str | None
-    """Local "HH:MM" of the daily question; None means not subscribed."""
-    weekdays_only: bool = False
-    """Daily questions Monday to Friday only."""
-    next_push_at: datetime | None = None
-    """When the next daily question is due (UTC); None when not subscribed."""
-
-
-@dataclass(frozen=True, slots=True)
-class UserState:
-    """A user after ``touch_user``."""
-
-    id: int
-    chat_id: int
-    first_name: str
-    username: str | None
-    language: str | None
-    settings: UserSettings
-    created_at: datetime
-    last_seen_at: datetime
-    is_new: bool
-    """This call created the user (show the welcome)."""
-    open_question_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """A question is now open for the user."""
-
-    question: Question
-    hints_total: int
-    is_repeat: bool
-    """The user has seen this question before."""
-    replaced: Question | None = None
-    """The question that was open before and got skipped to make room for this one."""
-    topic_title: str = ""
-    """The title of the question's topic (a private deck's topics are not in the bank's list)."""
-
-
-@dataclass(frozen=True, slots=True)
-class OpenQuestion:
-    """The question the user is answering now."""
-
-    question: Question
-    asked_at: datetime
-    hints_used: int
-    hints_total: int
-    max_score_now: float
-
-
-@dataclass(frozen=True, slots=True)
-class HintGiven:
-    """The next hint, and what it costs."""
-
-    text: str
-    index: int
-    """1-based."""
-    total: int
-    max_score_now: float
-    """Best score still reachable after this hint."""
-
-
-@dataclass(frozen=True, slots=True)
-class NoMoreHints:
-    """Every hint of the open question has been given."""
-
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
-class NoOpenQuestion:
-    """There is no open question (or, if ``stale``, the button belongs to a question no longer open)."""
-
-    stale: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Feedback:
-    """A graded answer."""
-
-    question: Question
-    grade: Grade
-    attempt_id: int
-    hints_used: int
-    best_score_before: float | None
-    """Best earlier score on this question; None on the first attempt."""
-    attempts_on_question: int
-    """Attempts on this question including this one."""
-    truncated: bool = False
-    """Only the first ``MAX_ANSWER_CHARS`` characters were graded and kept."""
-
-
-@dataclass(frozen=True, slots=True)
-class Revealed:
-    """The user gave up: show the model answer."""
-
-    question: Question
-    hints_used: int
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """The open question was closed without an answer."""
-
-    question: Question
-
-
-@dataclass(frozen=True, slots=True)
-class NothingToRetry:
-    """No earlier question to re-ask (none yet, or it left the bank)."""
-
-
-@dataclass(frozen=True, slots=True)
-class UnknownTopic:
-    """A topic the bank does not have."""
-
-    topic: str
-    valid: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class EmptyPool:
-    """No question matches the topics and difficulty."""
-
-    topics: tuple[str, ...]
-    difficulty: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class InvalidSetting:
-    """A setting value that cannot be used, and what would be accepted."""
-
-    name: str
-    value: str
-    expected: str
-
-
-@dataclass(frozen=True, slots=True)
-class TopicProgress:
-    """One topic's progress."""
-
-    topic: str
-    title: str
-    answered: int
-    average: float | None
-    """Average score of graded answers; None with none."""
-    questions_seen: int
-    questions_total: int
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    """A user's progress. Give-ups are counted apart and left out of the averages and the streak."""
-
-    answered: int
-    given_up: int
-    average_score: float | None
-    streak_days: int
-    per_topic: tuple[TopicProgress, ...]
-    weakest_topics: tuple[TopicProgress, ...]
-
-
-# ---- pure helpers ------------------------------------------------------------------------------
-
-
-def topic_id(text: str) -> str:
-    """Topic ids are lowercase with dashes; accept "Deep_Learning" for "deep-learning"."""
-    return text.strip().casefold().replace("_", "-").replace(" ", "-")
-
-
-def reachable_score(hints_used: int) -> float:
-    """Best score reachable after this many hints (the grader's own rule)."""
-    return max(MIN_REACHABLE, 1.0 - HINT_COST * hints_used) if hints_used > 0 else 1.0
-
-
-def streak_days(days: Collection[date], today: date) -> int:
-    """Consecutive days with an answer, ending today or (if none yet today) yesterday."""
-    day = today if today in days else today - timedelta(days=1)
-    streak = 0
-    while day in days:
-        streak += 1
-        day -= timedelta(days=1)
-    return streak
-
-
-def zone(name: str) -> ZoneInfo:
-    """The time zone by IANA name, UTC if unknown (a stale setting must not break stats)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-@cache
-def _zone_names() -> dict[str, str]:
-    """Every IANA zone name by its case-folded form (read once: it scans the zone database)."""
-    return {name.casefold(): name for name in available_timezones()}
-
-
-def canonical_timezone(name: str) -> str | None:
-    """The IANA name matching ``name`` case-insensitively, or None."""
-    return _zone_names().get(name.strip().casefold())
-
-
-def resolve_timezone(name: str) -> str | InvalidSetting:
-    """The zone to store for what a user typed: an IANA name (any case) or a whole-hour UTC offset."""
-    canonical = canonical_timezone(name) or offset_zone(name)
-    if canonical is not None:
-        return canonical
-    if is_offset_like(name):
-        return InvalidSetting(
-            "timezone", name, "a whole-hour offset such as UTC+3, or your city's zone such as Asia/Kolkata"
-        )
-    return InvalidSetting("timezone", name, "a time zone such as Europe/Berlin, or an offset such as UTC+3")
-
-
-def parse_daily_time(value: str) -> str | None:
-    """Normalise "7:05" or "07:05" to "07:05"; None if it is not a time of day."""
-    match = _DAILY_TIME_RE.match(value.strip())
-    return f"{int(match[1]):02d}:{match[2]}" if match else None
 
 
 def _state(review: Review) -> ReviewState:

@@ -30,7 +30,7 @@ from bot.config import Settings, configure_logging
 from bot.domain.bank import DEFAULT_BANK_DIR, Bank, BankError
 from bot.rendering import texts
 from bot.services.daily import DailyPush
-from bot.services.interview import Interviews
+from bot.services.interviews import Interviews
 from bot.services.library import Library, load_serving_bank
 from bot.services.practice import Practice
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine

@@ -30,9 +30,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.domain.daily import Claim, Status
+from bot.domain.practice import Asked
 from bot.rendering import texts
-from bot.services.daily import Claim, DailyPush, Status
-from bot.services.practice import Asked
+from bot.services.daily import DailyPush
 from bot.telegram_app.keyboards import question_keyboard
 
 logger = logging.getLogger(__name__)

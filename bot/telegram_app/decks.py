@@ -22,9 +22,20 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from bot.domain.decks import (
+    ACCEPTED,
+    MAX_DECK_BYTES,
+    AlreadySubmitted,
+    DeckInfo,
+    DeckLimit,
+    DeckNotFound,
+    DeckRejected,
+    Reloaded,
+    ReloadFailed,
+)
 from bot.rendering import texts
-from bot.services.decks import AlreadySubmitted, DeckInfo, DeckLimit, DeckNotFound, UserDecks
-from bot.services.library import ACCEPTED, MAX_DECK_BYTES, DeckRejected, Library, Reloaded, ReloadFailed
+from bot.services.decks import UserDecks
+from bot.services.library import Library
 from bot.telegram_app import handlers
 from bot.telegram_app.replies import send, sender
 

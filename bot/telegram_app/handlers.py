@@ -17,28 +17,24 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
-from bot.domain.pushtime import is_offset_like
-from bot.rendering import texts
-from bot.services.daily import DailyPush
-from bot.services.practice import (
+from bot.domain.practice import (
     Asked,
     EmptyPool,
     Feedback,
     HintGiven,
-    InvalidSetting,
     NoMoreHints,
     NoOpenQuestion,
     NothingToRetry,
-    Practice,
     Revealed,
     Skipped,
     UnknownTopic,
-    UserInfo,
-    UserRef,
-    UserSettings,
     topic_id,
-    user_id_of,
 )
+from bot.domain.pushtime import is_offset_like
+from bot.domain.users import InvalidSetting, UserInfo, UserRef, UserSettings, user_id_of
+from bot.rendering import texts
+from bot.services.daily import DailyPush
+from bot.services.practice import Practice
 from bot.telegram_app import interview_handlers
 from bot.telegram_app.keyboards import question_keyboard, settings_keyboard, zone_keyboard
 from bot.telegram_app.replies import send, send_rich, sender

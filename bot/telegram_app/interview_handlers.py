@@ -22,14 +22,8 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.rendering import interview_texts as itexts
-from bot.rendering import texts
-from bot.rendering.charts import ChartLabels, TopicBar
-from bot.services.interview import (
-    LENGTH_CHOICES,
-    LEVELS,
-    MAX_LENGTH,
-    MIN_LENGTH,
+from bot.domain.interview.arguments import parse_round_args, parse_time_limit
+from bot.domain.interview.results import (
     AlreadyInRound,
     Answered,
     AnswerGraded,
@@ -37,7 +31,6 @@ from bot.services.interview import (
     BadRoundArgs,
     Debrief,
     FollowUpGraded,
-    Interviews,
     NoActiveRound,
     NoHintOnFollowUp,
     QuestionPassed,
@@ -46,20 +39,14 @@ from bot.services.interview import (
     RoundSpec,
     RoundStarted,
     RoundStep,
-    parse_round_args,
-    parse_time_limit,
 )
-from bot.services.practice import (
-    Asked,
-    EmptyPool,
-    Feedback,
-    InvalidSetting,
-    NoMoreHints,
-    NoOpenQuestion,
-    Stats,
-    UnknownTopic,
-    topic_id,
-)
+from bot.domain.interview.rules import LENGTH_CHOICES, LEVELS, MAX_LENGTH, MIN_LENGTH
+from bot.domain.practice import Asked, EmptyPool, Feedback, NoMoreHints, NoOpenQuestion, Stats, UnknownTopic, topic_id
+from bot.domain.users import InvalidSetting
+from bot.rendering import interview_texts as itexts
+from bot.rendering import texts
+from bot.rendering.charts import ChartLabels, TopicBar
+from bot.services.interviews import Interviews
 from bot.telegram_app.chart_worker import render_in_worker
 from bot.telegram_app.keyboards import question_keyboard
 from bot.telegram_app.replies import chat_id, send_rich, sender

@@ -14,8 +14,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.domain.users import UserInfo
 from bot.rendering import texts
-from bot.services.practice import UserInfo
 
 logger = logging.getLogger(__name__)
 
