@@ -57,7 +57,7 @@ from bot_benchmark import (
 from bot.domain.bank import load_bank
 from bot.rendering import interview_texts
 from bot.rendering.charts import ChartLabels, TopicBar, render_topic_chart
-from bot.telegram_app import interview_handlers
+from bot.telegram_app import replies
 from bot.telegram_app.chart_worker import render_in_worker, shutdown_worker
 from bot.telegram_app.flood import FloodGuard
 from tests.emulator import EmulatedUser, TelegramEmulator, WaitTimeoutError
@@ -165,7 +165,7 @@ def render_mode(mode: str) -> Iterator[None]:
     if mode not in variants:
         yield
         return
-    with mock.patch.object(interview_handlers, "render_in_worker", variants[mode]):
+    with mock.patch.object(replies, "render_in_worker", variants[mode]):
         yield
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from bot.domain.bank import Bank, BankError, check_bank, load_bank
+from bot.domain.bank import DEFAULT_BANK_DIR, Bank, BankError, check_bank, load_bank
 from bot.domain.batch import grade_lines
 from bot.domain.importer import DeckError, deck_to_yaml, import_file
 
@@ -91,7 +91,8 @@ def _console(args: argparse.Namespace, stdin: IO[str], out: IO[str]) -> int:
     from bot.console import run_console  # noqa: PLC0415
 
     url = args.database_url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
-    return asyncio.run(run_console(url, user_id=args.user_id, bank_paths=tuple(args.bank), stdin=stdin, stdout=out))
+    bank_paths = tuple(Path(path) for path in args.bank) or (DEFAULT_BANK_DIR,)
+    return asyncio.run(run_console(url, user_id=args.user_id, bank_paths=bank_paths, stdin=stdin, stdout=out))
 
 
 def _bank_check(paths: Sequence[str], out: IO[str]) -> int:

@@ -27,7 +27,10 @@ from bot.domain.glossary import Glossary
 from bot.domain.grading import Grader
 from bot.domain.models import Concept, Kind, Question
 from bot.domain.users import UserInfo
+from bot.services.conversation import Conversation
+from bot.services.interviews import Interviews
 from bot.services.practice import Practice
+from bot.services.preferences import Preferences
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate
 
 TEST_DATABASE_URL = "TEST_DATABASE_URL"
@@ -145,6 +148,18 @@ def small_practice(sessionmaker: async_sessionmaker[AsyncSession], clock: Frozen
     """The practice loop over three easy hand-built questions."""
     bank = small_bank()
     return Practice(bank, bank.make_grader(), sessionmaker, clock)
+
+
+@pytest.fixture
+def preferences(practice: Practice) -> Preferences:
+    """Settings over the practice fixture."""
+    return Preferences(practice)
+
+
+@pytest.fixture
+def conversation(practice: Practice, preferences: Preferences) -> Conversation:
+    """The conversation service both front ends call, over the practice fixture."""
+    return Conversation(practice, preferences, Interviews(practice))
 
 
 def user_info(user_id: int = 1001, **changes: str) -> UserInfo:

@@ -55,9 +55,11 @@ from bot.domain.models import Concept, Kind, Question
 from bot.domain.practice import Asked, Feedback, NoMoreHints, UnknownTopic
 from bot.domain.users import InvalidSetting, UserInfo
 from bot.rendering import interview_texts
+from bot.services.conversation import Conversation
 from bot.services.daily import DailyPush
 from bot.services.interviews import Interviews
 from bot.services.practice import Practice
+from bot.services.preferences import Preferences
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.storage.models import InterviewItem, InterviewRound
 from tests.practice_fixtures import START, FrozenClock, make_question, real_bank, real_grader, user_info
@@ -683,22 +685,22 @@ async def test_a_question_that_leaves_the_bank_mid_round_is_skipped(interviews: 
 
 
 async def test_a_daily_question_during_a_round_waits_for_the_round_to_end(
-    practice: Practice, interviews: Interviews, clock: FrozenClock
+    practice: Practice, preferences: Preferences, interviews: Interviews, conversation: Conversation, clock: FrozenClock
 ) -> None:
     """The push still comes (marked in_round) and stays open; free text answers the round until
     it ends, then the daily question."""
     await practice.touch_user(ALICE)
-    await practice.subscribe(ALICE, clock.now.strftime("%H:%M"), "UTC")
+    await preferences.subscribe(ALICE, clock.now.strftime("%H:%M"), "UTC")
     clock.advance(days=1, seconds=30)
     started = await start(interviews, spec=RoundSpec(3))
     claims = await DailyPush(practice, instance="test").claim_due()
     assert [(c.user_id, c.in_round) for c in claims] == [(ALICE.id, True)]
     daily_question = claims[0].question
-    in_round = await interviews.answer_any(ALICE, "an answer meant for the round")
+    in_round = await conversation.answer(ALICE, "an answer meant for the round")
     assert isinstance(in_round, Answered), "the round still takes free text"
     assert isinstance(in_round.graded, AnswerGraded)
     assert in_round.graded.question == started.first.question
     assert isinstance(await interviews.cancel(ALICE), RoundEnded)
-    after = await interviews.answer_any(ALICE, daily_question.example_answers[0])
+    after = await conversation.answer(ALICE, daily_question.example_answers[0])
     assert isinstance(after, Feedback)
     assert after.question.id == daily_question.id

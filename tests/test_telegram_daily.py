@@ -136,7 +136,7 @@ async def test_settings_change_time_zone_and_days_and_unsubscribe(emulator: Tele
     assert "✅ Weekdays only" in changed.button_texts
     assert "Daily question off" in await command(dave, "unsubscribe")
     assert "not subscribed" in await command(dave, "unsubscribe")
-    assert (await bot.practice.settings(dave.id)).next_push_at is None
+    assert (await bot.services.preferences.settings(dave.id)).next_push_at is None
 
 
 # ---- Telegram's failures ------------------------------------------------------------------------
@@ -173,7 +173,7 @@ async def test_a_user_who_blocked_the_bot_is_unsubscribed_and_the_others_still_g
     report = await bot.push()
     assert report.outcomes == Counter({Status.SENT: 3, Status.BLOCKED: 1})
     assert [len(daily_messages(emulator, u)) for u in users] == [1, 0, 1, 1]
-    assert (await bot.practice.settings(blocked.id)).daily_time is None
+    assert (await bot.services.preferences.settings(blocked.id)).daily_time is None
     clock.now += dtm.timedelta(days=1)
     assert (await bot.push()).outcomes == Counter({Status.SENT: 3})
 

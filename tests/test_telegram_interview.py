@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from typing import cast
 
 import pytest_asyncio
 
@@ -21,7 +20,6 @@ from bot.domain.models import Question
 from bot.rendering.charts import PNG_MAGIC
 from bot.services.interviews import Interviews
 from bot.telegram_app.flood import FloodGuard
-from bot.telegram_app.interview_handlers import INTERVIEWS_KEY
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
 from tests.practice_fixtures import FrozenClock, real_bank, real_grader
 from tests.telegram_fixtures import FakeClock, RunningBot, running_bot
@@ -39,7 +37,7 @@ async def bot(emulator: TelegramEmulator, database_url: str) -> AsyncIterator[Ru
 
 def interviews_of(bot: RunningBot) -> Interviews:
     """The bot's interview service."""
-    return cast(Interviews, bot.app.bot_data[INTERVIEWS_KEY])
+    return bot.services.interviews
 
 
 def pace(bot: RunningBot) -> None:

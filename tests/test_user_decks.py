@@ -32,6 +32,7 @@ from bot.services.decks import UserDecks
 from bot.services.interviews import Interviews
 from bot.services.library import Library
 from bot.services.practice import Practice
+from bot.services.preferences import Preferences
 from bot.storage.models import Deck
 from tests.practice_fixtures import FrozenClock, real_bank, real_grader, user_info
 from tests.test_decks import BROKEN_DECK, GOOD_DECK
@@ -134,10 +135,10 @@ async def test_the_deck_survives_a_restart(
 
 
 async def test_only_the_owner_can_delete_and_the_open_question_goes_with_it(
-    practice: Practice, decks: UserDecks
+    practice: Practice, preferences: Preferences, decks: UserDecks
 ) -> None:
     deck = await _add(decks, OWNER)
-    await practice.set_topics(OWNER, [deck.topic])
+    await preferences.set_topics(OWNER, [deck.topic])
     assert isinstance(await practice.ask(OWNER, deck.topic), Asked)
     assert isinstance(await decks.delete(OTHER, deck.id), DeckNotFound)
     assert isinstance(await decks.submit(OTHER, deck.id), DeckNotFound)
@@ -148,7 +149,7 @@ async def test_only_the_owner_can_delete_and_the_open_question_goes_with_it(
     assert isinstance(deleted, DeckInfo)
     assert await decks.mine(OWNER) == []
     assert isinstance(await practice.answer(OWNER, "anything"), NoOpenQuestion)
-    assert (await practice.settings(OWNER)).topics == ()
+    assert (await preferences.settings(OWNER)).topics == ()
     assert isinstance(await practice.ask(OWNER, deck.topic), UnknownTopic)
 
 
@@ -211,12 +212,12 @@ async def test_delete_me_removes_the_users_decks(
 
 
 async def test_the_daily_question_comes_from_the_users_own_deck_when_they_chose_it(
-    practice: Practice, decks: UserDecks, clock: FrozenClock
+    practice: Practice, preferences: Preferences, decks: UserDecks, clock: FrozenClock
 ) -> None:
     deck = await _add(decks, OWNER)
-    assert not isinstance(await practice.set_topics(OWNER, [deck.topic]), UnknownTopic)
-    assert isinstance(await practice.set_topics(OTHER, [deck.topic]), UnknownTopic)
-    await practice.subscribe(OWNER, "09:00", "UTC")
+    assert not isinstance(await preferences.set_topics(OWNER, [deck.topic]), UnknownTopic)
+    assert isinstance(await preferences.set_topics(OTHER, [deck.topic]), UnknownTopic)
+    await preferences.subscribe(OWNER, "09:00", "UTC")
     clock.now = clock.now.replace(hour=9, minute=1) + timedelta(days=1)
     claims = await DailyPush(practice, instance="test").claim_due()
     assert [(c.user_id, c.question.topic) for c in claims] == [(OWNER.id, deck.topic)]

@@ -45,6 +45,8 @@ COMMON_ZONES = (
 DAILY_TIME_EXAMPLE = "09:30"
 _DAILY_TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 """A time of day as people type it: "7:05", "07:05", "7.05" or "7h05" (the one copy: settings and users)."""
+_TIME_LIKE_RE = re.compile(r"^\d{1,2}[:.h]\d{2}$")
+"""Meant as a time of day, valid or not ("25:99" gets the time's error, not the zone's)."""
 _OFFSET_RE = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 _MAX_OFFSET_HOURS = 14
 
@@ -89,6 +91,11 @@ def offset_zone(text: str) -> str | None:
     if hours == 0:
         return "UTC"
     return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
+
+
+def looks_like_time(text: str) -> bool:
+    """Whether ``text`` is meant as a time of day (checked properly by ``parse_daily_time``)."""
+    return _TIME_LIKE_RE.match(text.strip()) is not None
 
 
 def is_offset_like(text: str) -> bool:

@@ -22,6 +22,7 @@ from bot.domain.interview.results import (
     History,
     ItemReport,
     NextStep,
+    NoHintOnFollowUp,
     QuestionPassed,
     Reason,
     RoundHint,
@@ -97,6 +98,7 @@ CONSOLE_ROUND_COMMANDS = "Answer in a message · /hint · /pass · /cancel ends 
 STEP_BUTTONS = "The buttons below open each step as a practice question."
 CONSOLE_STEPS = "Type /review 1 (or 2, 3) to practise a step."
 CONSOLE_CHART_SAVED = "📊 Chart of this round by topic saved to {path}"
+CONSOLE_STATS_CHART_SAVED = "📊 Chart of your average score by topic saved to {path}"
 CONSOLE_CHART_FAILED = "(The chart could not be drawn: {error}.)"
 CONSOLE_NO_STEP = "There is no next step {number} yet. /review works after an interview debrief."
 CONSOLE_PASS = "Type /pass to pass on a question or follow-up."  # noqa: S105 (not a password)
@@ -305,6 +307,28 @@ def no_more_hints(result: NoMoreHints, *, move_on: str = MOVE_ON) -> str:
 def no_hint_on_follow_up(*, move_on: str = MOVE_ON) -> str:
     """/hint during a follow-up."""
     return f"Hints belong to the main question; a follow-up has none. Say what you can, or {move_on} to move on."
+
+
+def hint_reply(result: RoundHint | NoMoreHints | NoHintOnFollowUp, *, move_on: str = MOVE_ON) -> str:
+    """/hint (or the Hint button) in a round."""
+    match result:
+        case RoundHint():
+            return hint(result)
+        case NoMoreHints():
+            return no_more_hints(result, move_on=move_on)
+        case NoHintOnFollowUp():
+            return no_hint_on_follow_up(move_on=move_on)
+
+
+def graded(result: AnswerGraded | FollowUpGraded | QuestionPassed) -> str:
+    """What an answer, a follow-up answer or a pass in a round earned."""
+    match result:
+        case AnswerGraded():
+            return answer_feedback(result)
+        case FollowUpGraded():
+            return follow_up_feedback(result)
+        case QuestionPassed():
+            return passed(result)
 
 
 # ---- answers ----------------------------------------------------------------------------------

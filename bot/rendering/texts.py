@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.domain.daily import AdminStats
 from bot.domain.grading import Grade, Verdict
@@ -21,6 +21,8 @@ from bot.domain.practice import (
     Feedback,
     HintGiven,
     NoMoreHints,
+    NoOpenQuestion,
+    NothingToRetry,
     OpenQuestion,
     Revealed,
     Skipped,
@@ -102,8 +104,13 @@ def help_text(commands: Iterable[tuple[str, str]]) -> str:
 
 
 HELP = help_text(COMMANDS)
-CONSOLE_HELP = help_text(
-    [command for command in COMMANDS if command[0] not in TELEGRAM_ONLY_COMMANDS] + list(CONSOLE_EXTRA_COMMANDS)
+CONSOLE_HELP = (
+    help_text(
+        [command for command in COMMANDS if command[0] not in TELEGRAM_ONLY_COMMANDS] + list(CONSOLE_EXTRA_COMMANDS)
+    )
+    + "\n\nTelegram only, because they need a chat: "
+    + ", ".join(f"/{name}" for name, _ in COMMANDS if name in TELEGRAM_ONLY_COMMANDS)
+    + "."
 )
 NUDGE_NO_QUESTION = "There is no open question right now. Send /question to get one, or /help to see what I can do."
 NO_OPEN_QUESTION = "There is no open question. Send /question to get one."
@@ -142,52 +149,6 @@ DAILY_IN_ROUND = (
     "⏸ You are in a mock interview round, so your messages answer the round until it ends "
     "(its debrief, or /cancel). This question waits for you until then."
 )
-BANK_RELOADED = "🔄 Bank reloaded: {questions} questions in {topics} topics ({decks} published decks)."
-BANK_RELOAD_FAILED = "⛔️ The bank was not reloaded; the previous one stays in service. Problems:"
-DECK_REJECTED = "⛔️ Deck <b>{name}</b> rejected; nothing was saved and the bank in service is unchanged. Problems:"
-DECK_CHECKING = "📦 Checking <b>{name}</b>…"
-DECK_SAVED = (
-    "📦 Saved <b>{name}</b> as your private deck “{title}”: {count} questions, topic <code>{topic}</code>. "
-    "Only you get these questions; key ideas and hints were derived from your answers.\n"
-    "Practise it with <code>/question {topic}</code> or the button below; /mydecks lists your decks."
-)
-DECK_LIMIT = (
-    "⛔️ You have reached the limit of {decks} decks or {questions} private questions. Delete one with /mydecks first."
-)
-DECK_TOO_BIG = "\n• the file is too big (2 MB at most)"
-MY_DECKS_NONE = (
-    "You have no decks yet. Send me a file of your own questions with their answers as a document: "
-    "a <b>.csv</b> with <i>question</i> and <i>answer</i> columns, or a <b>.md</b> file with each question "
-    "as a heading (<code>## …</code>) or in bold, followed by its answer. Only you will see them."
-)
-DECK_FORMATS = (
-    "To add questions of your own, send a <b>.csv</b> (question and answer columns) or <b>.md</b> "
-    "deck; /mydecks explains."
-)
-MY_DECKS_HEAD = "<b>Your decks</b>"
-DECK_LINE = "{n}. “{title}” (<code>{topic}</code>), {count} questions: {status}"
-DECK_STATUS_PRIVATE = "private"
-DECK_STATUS_SUBMITTED = "private, waiting for an admin to publish it"
-DECK_STATUS_PUBLISHED = "published for everyone"
-DECK_DELETE_CONFIRM = "Delete your deck “{title}” ({count} questions)? Your past answers to it stay in your history."
-DECK_DELETED = "🗑 Deck “{title}” deleted."
-DECK_KEPT = "OK, the deck stays."
-DECK_GONE = "That deck is not yours or no longer exists. /mydecks lists your decks."
-DECK_SUBMITTED = "📣 Sent to the admins. I'll tell you when “{title}” is published for everyone."
-DECK_ALREADY_SUBMITTED = "“{title}” is already waiting for an admin."
-DECK_FOR_REVIEW = (
-    "📣 {owner} asks to publish their deck “{title}” (<code>{topic}</code>, {count} questions, "
-    "file {name}). /decks lists every deck waiting."
-)
-DECKS_WAITING_NONE = "No deck is waiting to be published."
-DECKS_WAITING_HEAD = "<b>Decks waiting to be published</b>"
-DECK_PUBLISHED_OWNER = "🎉 Your deck “{title}” is now published: everyone can practise <code>{topic}</code>."
-BUTTON_PRACTISE_DECK = "▶️ Practise “{title}”"
-BUTTON_SUBMIT_DECK = "📣 Suggest for everyone"
-BUTTON_PUBLISH_DECK = "✅ Publish “{title}” for everyone"
-BUTTON_DELETE_DECK = "🗑 Delete"
-BUTTON_DELETE_DECK_YES = "Yes, delete it"
-BUTTON_KEEP_DECK = "Keep it"
 BUTTON_EVERY_DAY = "Every day"
 BUTTON_WEEKDAYS = "Weekdays only"
 BUTTON_PICK_ZONE = "🌍 Change time zone"
@@ -202,6 +163,12 @@ QUESTION_USAGE = "Usage: /question or /question <topic>, e.g. /question metrics.
 TRIMMED = "✂️ Your answer was long, so only the first {limit} characters were graded and kept."
 CONSOLE_INTRO = "ML mock interviewer (console). Type /question to begin, /help for commands, Ctrl-D to quit."
 CONSOLE_BYE = "Bye!"
+CONSOLE_NEXT = "Next: /next · Retry: /retry · Stats: /stats"
+"""Under feedback in the console, where the bot has buttons."""
+CONSOLE_TOPICS_USAGE = (
+    "Choose with /topics <topic> [<topic> …] and a level (easy, medium, hard, or any), e.g. "
+    "/topics metrics hard; /topics all for every topic."
+)
 
 
 def welcome(first_name: str, *, is_new: bool) -> str:
@@ -226,6 +193,40 @@ def deleted(rows: int) -> str:
 
 
 # ---- the loop ------------------------------------------------------------------------------
+
+
+def asked(result: Asked | UnknownTopic | EmptyPool | NothingToRetry) -> str:
+    """A new question, or why there is none."""
+    match result:
+        case Asked():
+            return question(result, result.topic_title)
+        case UnknownTopic():
+            return unknown_topic(result)
+        case EmptyPool():
+            return empty_pool(result)
+        case NothingToRetry():
+            return NOTHING_TO_RETRY
+
+
+def hint_reply(result: HintGiven | NoMoreHints | NoOpenQuestion) -> str:
+    """/hint in practice."""
+    match result:
+        case HintGiven():
+            return hint(result)
+        case NoMoreHints():
+            return no_more_hints(result)
+        case NoOpenQuestion():
+            return NO_OPEN_QUESTION
+
+
+def skipped_reply(result: Skipped | NoOpenQuestion) -> str:
+    """/skip in practice."""
+    return skipped(result) if isinstance(result, Skipped) else NO_OPEN_QUESTION
+
+
+def cancelled(result: Skipped | NoOpenQuestion) -> str:
+    """/cancel outside a round."""
+    return CANCELLED if isinstance(result, Skipped) else CANCELLED_NOTHING
 
 
 def question(asked: Asked, topic_title: str) -> str:
@@ -404,7 +405,7 @@ def stats(result: Stats) -> str:
     return _fit("\n".join(lines))
 
 
-def settings(result: UserSettings, titles: dict[str, str]) -> str:
+def settings(result: UserSettings, titles: Mapping[str, str]) -> str:
     """The user's settings, and how to change each one."""
     topics = ", ".join(titles.get(t, t) for t in result.topics) if result.topics else "all topics"
     level = LEVEL_NAMES.get(result.difficulty, "?") if result.difficulty else "any level"
@@ -465,12 +466,21 @@ def admin(result: AdminStats) -> str:
     )
 
 
-def topic_choices(selected: Iterable[str], titles: dict[str, str], difficulty: int | None) -> str:
+def topic_choices(selected: Iterable[str], titles: Mapping[str, str], difficulty: int | None) -> str:
     """The text above the topic keyboard."""
+    return _fit(f"{TOPICS_PICK}\n<i>{_topics_now(selected, titles, difficulty)}</i>")
+
+
+def console_topics(selected: Iterable[str], titles: Mapping[str, str], difficulty: int | None) -> str:
+    """Console: the topics, what the user practises now, and how to choose."""
+    return _fit(f"{topic_list(titles)}\n\n{_topics_now(selected, titles, difficulty)}\n{CONSOLE_TOPICS_USAGE}")
+
+
+def _topics_now(selected: Iterable[str], titles: Mapping[str, str], difficulty: int | None) -> str:
     chosen = [titles.get(t, t) for t in selected]
     level = LEVEL_NAMES.get(difficulty, "?") if difficulty else "any level"
     now = ", ".join(chosen) if chosen else "all topics"
-    return _fit(f"{TOPICS_PICK}\n<i>Now: {html.escape(now)}; {level}.</i>")
+    return f"Now: {html.escape(now)}; {level}."
 
 
 def answer_too_long_hint(length: int) -> str:
@@ -478,7 +488,7 @@ def answer_too_long_hint(length: int) -> str:
     return TRIMMED.format(limit=MAX_ANSWER_CHARS) if length > MAX_ANSWER_CHARS else ""
 
 
-def topic_list(titles: dict[str, str]) -> str:
+def topic_list(titles: Mapping[str, str]) -> str:
     """Console: the topics as text."""
     return "Topics:\n" + "\n".join(f"• {html.escape(t)} — {html.escape(title)}" for t, title in titles.items())
 

@@ -24,16 +24,15 @@ import os
 import socket
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.domain.daily import AdminStats, Claim, Status
 from bot.domain.practice import EmptyPool
 from bot.domain.pushtime import local_date, next_occurrence
-from bot.services.practice import Practice, block
+from bot.services.practice import Practice
+from bot.services.rows import block
+from bot.storage import deliveries, repository
 from bot.storage import interviews as interview_store
-from bot.storage import repository
-from bot.storage.models import Delivery, User
+from bot.storage.models import User
+from bot.storage.unit_of_work import Session
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +43,6 @@ CLAIM_LEASE = timedelta(minutes=10)
 CLAIM_BATCH = 50
 """Subscribers claimed per transaction: small enough to keep locks short, big enough to keep
 Telegram's rate limit busy (at 30 messages a second a batch is under two seconds of sending)."""
-ERROR_CHARS = 256
 
 
 def instance_name() -> str:
@@ -85,7 +83,7 @@ class DailyPush:
         while True:
             claims: list[Claim] = []
             async with self.practice.transaction() as session:
-                due = await repository.due_subscribers(session=session, now=now, limit=self.batch)
+                due = await deliveries.due_subscribers(session=session, now=now, limit=self.batch)
                 for user in due:
                     claim = await self._claim_one(session, user, now)
                     if claim is not None:
@@ -93,7 +91,7 @@ class DailyPush:
             if claims or not due:
                 return claims
 
-    async def _claim_one(self, session: AsyncSession, user: User, now: datetime) -> Claim | None:
+    async def _claim_one(self, session: Session, user: User, now: datetime) -> Claim | None:
         """Claim (or skip) one due subscriber's push and move their schedule on."""
         scheduled = user.next_push_at
         assert scheduled is not None, "due_subscribers returns users with a next push"
@@ -123,7 +121,7 @@ class DailyPush:
             return None
         replaced = await self.practice.open_in(session, user, question, now)
         in_round = await interview_store.active_round(session=session, user_id=user.id) is not None
-        title = self.practice.pool_of(user).topic_title(question.topic)
+        title = self.practice.pools.pool_of(user).topic_title(question.topic)
         return Claim(
             delivery_id,
             user.id,
@@ -139,7 +137,7 @@ class DailyPush:
 
     async def _record(  # noqa: PLR0917 (one row's columns)
         self,
-        session: AsyncSession,
+        session: Session,
         user: User,
         day: date,
         scheduled: datetime,
@@ -148,7 +146,7 @@ class DailyPush:
         now: datetime,
         error: str | None = None,
     ) -> int | None:
-        delivery_id = await repository.claim_delivery(
+        delivery_id = await deliveries.claim_delivery(
             session=session,
             user_id=user.id,
             local_date=day,
@@ -159,35 +157,25 @@ class DailyPush:
             claimed_by=self.instance,
         )
         if delivery_id is not None and error is not None:
-            await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(error=error))
+            await deliveries.set_error(session=session, delivery_id=delivery_id, error=error)
         return delivery_id
 
     async def _reclaim_stale(self, now: datetime) -> list[Claim]:
         """Take over claims whose run died before reporting; give up on those past the grace period."""
         cutoff = now - self.lease
         async with self.practice.transaction() as session:
-            expired = await session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.status == Status.CLAIMED,
-                    Delivery.claimed_at < cutoff,
-                    Delivery.scheduled_for < now - self.grace,
-                )
-                .values(status=Status.FAILED, finished_at=now, error="claim expired past the grace period")
-                .returning(Delivery.id)
-                .execution_options(synchronize_session=False)
+            expired = await deliveries.expire_stale_claims(
+                session=session,
+                claimed_before=cutoff,
+                scheduled_before=now - self.grace,
+                now=now,
+                error="claim expired past the grace period",
             )
-            for (delivery_id,) in expired:
+            for delivery_id in expired:
                 logger.warning("Gave up on push %d: its run died and it is now too late", delivery_id)
-            rows = (
-                await session.execute(
-                    update(Delivery)
-                    .where(Delivery.status == Status.CLAIMED, Delivery.claimed_at < cutoff)
-                    .values(claimed_at=now, claimed_by=self.instance, attempts=Delivery.attempts + 1)
-                    .returning(Delivery.id, Delivery.user_id, Delivery.question_id, Delivery.local_date)
-                    .execution_options(synchronize_session=False)
-                )
-            ).all()
+            rows = await deliveries.take_over_stale_claims(
+                session=session, claimed_before=cutoff, now=now, claimed_by=self.instance
+            )
             claims: list[Claim] = []
             for delivery_id, user_id, question_id, day in rows:
                 user = await repository.get_user(session=session, user_id=user_id, for_update=True)
@@ -222,35 +210,15 @@ class DailyPush:
                 block(user, now)
 
     async def _finish(
-        self, session: AsyncSession, delivery_id: int, status: str, now: datetime, error: str | None = None
+        self, session: Session, delivery_id: int, status: str, now: datetime, error: str | None = None
     ) -> None:
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.status == Status.CLAIMED)
-            .values(status=status, finished_at=now, error=error[:ERROR_CHARS] if error else None)
-            .execution_options(synchronize_session=False)
-        )
+        await deliveries.finish_claim(session=session, delivery_id=delivery_id, status=status, now=now, error=error)
 
     async def admin_stats(self) -> AdminStats:
         """Subscribers, today's pushes by outcome (UTC day), and users active in the last 7 days."""
         now = self.practice.now()
         day_start = datetime.combine(now.date(), datetime.min.time(), tzinfo=UTC)
         async with self.practice.transaction() as session:
-            users = await session.scalar(select(func.count()).select_from(User)) or 0
-            subscribers = await session.scalar(select(func.count()).where(User.next_push_at.is_not(None))) or 0
-            due_now = await session.scalar(select(func.count()).where(User.next_push_at <= now)) or 0
-            active = await session.scalar(select(func.count()).where(User.last_seen_at >= now - timedelta(days=7))) or 0
-            counts = await session.execute(
-                select(Delivery.status, func.count()).where(Delivery.finished_at >= day_start).group_by(Delivery.status)
+            return await deliveries.push_figures(
+                session=session, now=now, day_start=day_start, active_since=now - timedelta(days=7)
             )
-            by_status: dict[str, int] = {row[0]: row[1] for row in counts}
-        return AdminStats(
-            users=users,
-            subscribers=subscribers,
-            sent_today=by_status.get(Status.SENT, 0),
-            failed_today=by_status.get(Status.FAILED, 0),
-            blocked_today=by_status.get(Status.BLOCKED, 0),
-            skipped_today=by_status.get(Status.SKIPPED, 0),
-            active_this_week=active,
-            due_now=due_now,
-        )

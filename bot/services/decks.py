@@ -73,7 +73,7 @@ class UserDecks:
         """Check a deck the user sent against their own pool (bank plus their decks); stores nothing."""
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
-            pool = await self.practice.pool_in(session, user)
+            pool = await self.practice.pools.pool_in(session, user)
             rows = await storage.list_decks(session=session, owner_id=user.id)
         private = [r for r in rows if r.status == DeckStatus.PRIVATE]
         private_questions = sum(r.questions for r in private)
@@ -132,7 +132,7 @@ class UserDecks:
             if row is None or row.status != DeckStatus.PRIVATE:
                 return DeckNotFound()
             info = _info(row)
-            await session.delete(row)
+            await storage.delete_deck(session=session, deck=row)
             if user.topics and info.topic in user.topics:
                 user.topics = [t for t in user.topics if t != info.topic]
             _bump(user)

@@ -73,3 +73,8 @@ async def submitted_decks(*, session: AsyncSession) -> Sequence[Deck]:
         .order_by(Deck.submitted_at, Deck.id)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def delete_deck(*, session: AsyncSession, deck: Deck) -> None:
+    """Delete one deck row (the caller found it by its owner)."""
+    await session.delete(deck)

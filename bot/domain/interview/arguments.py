@@ -10,6 +10,7 @@ from bot.domain.interview.rules import (
     DEFAULT_LENGTH,
     DEFAULT_LEVEL,
     LEVEL_WORDS,
+    LEVELS,
     MAX_LENGTH,
     MAX_TIME_LIMIT_S,
     MIN_LENGTH,
@@ -68,3 +69,11 @@ def parse_time_limit(text: str) -> int | InvalidSetting | None:
     if not MIN_TIME_LIMIT_S <= seconds <= MAX_TIME_LIMIT_S:
         return InvalidSetting("time limit", text.strip(), expected)
     return seconds
+
+
+def spec_from_choice(length: int, topic: str, level: int, topics: Collection[str]) -> RoundSpec | None:
+    """The round an options button describes (``*``: mixed topics), or None for a choice no keyboard offers."""
+    if topic != "*" and topic not in topics:
+        return None
+    spec = RoundSpec(length, None if topic == "*" else topic, level)
+    return spec if MIN_LENGTH <= spec.length <= MAX_LENGTH and spec.level in LEVELS else None
