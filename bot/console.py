@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from bot.config import Settings
 from bot.domain.bank import BankError
 from bot.domain.conversation import InRound, InRoundHint, SettingsUsage, SettingsView, TopicChoice, TopicTooLong
 from bot.domain.interview.results import (
@@ -297,34 +298,30 @@ class Console:
 
 
 async def run_console(
-    database_url: str,
+    settings: Settings,
     *,
     user_id: int = CONSOLE_USER_ID,
-    bank_paths: Sequence[Path] = (),
-    decks_dir: Path = Path("decks"),
-    default_timezone: str = "UTC",
-    default_daily_time: str = "09:00",
     stdin: IO[str] | None = None,
     stdout: IO[str] | None = None,
     chart_dir: Path = DEFAULT_CHART_DIR,
 ) -> int:
-    """Run the console until ``/quit`` or end of input; returns the exit status."""
+    """Run the console on ``settings``' database and bank until ``/quit`` or end of input; the exit status."""
     inp, out = stdin or sys.stdin, stdout or sys.stdout
     try:
-        bank = load_serving_bank(bank_paths, decks_dir)
+        bank = load_serving_bank(settings.bank_folders, settings.decks_dir)
     except BankError as exc:
         print(exc, file=sys.stderr)
         return 1
-    engine = create_engine_from_url(database_url)
+    engine = create_engine_from_url(settings.database_url)
     try:
         await migrate_engine(engine)
         services = build_services(
             bank,
             make_sessionmaker(engine),
-            bank_paths=bank_paths,
-            decks_dir=decks_dir,
-            default_timezone=default_timezone,
-            default_daily_time=default_daily_time,
+            bank_paths=settings.bank_folders,
+            decks_dir=settings.decks_dir,
+            default_timezone=settings.default_timezone,
+            default_daily_time=settings.default_daily_time,
         )
         console = Console(services.conversation, user_id, out, chart_dir=chart_dir)
         await console.start()

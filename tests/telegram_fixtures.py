@@ -18,7 +18,6 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.domain.bank import DEFAULT_BANK_DIR
 from bot.services import Services, build_services
 from bot.services.practice import Practice, utc_now
 from bot.storage.db import create_engine_from_url, make_sessionmaker
@@ -94,7 +93,7 @@ async def running_bot(
         real_bank(),
         make_sessionmaker(engine),
         grader=real_grader(),
-        bank_paths=[settings.bank_path or DEFAULT_BANK_DIR],
+        bank_paths=settings.bank_folders,
         decks_dir=settings.decks_dir,
         push_grace=dtm.timedelta(minutes=settings.push_grace_minutes),
         clock=clock or utc_now,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dtm
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,7 +27,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings, configure_logging
-from bot.domain.bank import DEFAULT_BANK_DIR, Bank, BankError
+from bot.domain.bank import Bank, BankError
 from bot.rendering import texts
 from bot.services import Services, build_services
 from bot.services.library import load_serving_bank
@@ -190,15 +189,10 @@ def build_application(
     return application
 
 
-def bank_paths(settings: Settings) -> list[Path]:
-    """The bank folder in use (``BANK_PATH`` or the bundled ``bank/``)."""
-    return [settings.bank_path or DEFAULT_BANK_DIR]
-
-
 def load_bank_or_exit(settings: Settings) -> Bank:
     """The question bank with the published decks, or its problems on stderr and exit status 1."""
     try:
-        return load_serving_bank(bank_paths(settings), settings.decks_dir)
+        return load_serving_bank(settings.bank_folders, settings.decks_dir)
     except BankError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(1) from None
@@ -231,7 +225,7 @@ def run(settings: Settings) -> None:
     services = build_services(
         bank,
         make_sessionmaker(engine),
-        bank_paths=bank_paths(settings),
+        bank_paths=settings.bank_folders,
         decks_dir=settings.decks_dir,
         default_timezone=settings.default_timezone,
         default_daily_time=settings.default_daily_time,
