@@ -187,7 +187,6 @@ def build_our_bot(
         make_sessionmaker(engine),
         grader=config.grader,
         bank_paths=[DEFAULT_BANK_DIR],
-        decks_dir=settings.decks_dir,
     )
 
     def factory(*args: Any, **kwargs: Any) -> MeasuredLimiter:

@@ -137,7 +137,6 @@ async def push_run(bank: Bank, url: str, subscribers: int, rate: int, instances:
                 bank,
                 make_sessionmaker(engine),
                 bank_paths=[DEFAULT_BANK_DIR],
-                decks_dir=Path("decks"),
                 clock=fixed_clock,
             )
             runner = PushRunner(services.daily)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from bot.config import Settings
-from bot.domain.bank import BankError
+from bot.domain.bank import BankError, load_bank
 from bot.domain.conversation import InRound, InRoundHint, SettingsUsage, SettingsView, TopicChoice, TopicTooLong
 from bot.domain.interview.results import (
     AlreadyInRound,
@@ -51,7 +51,6 @@ from bot.rendering import texts
 from bot.rendering.charts import ChartLabels, TopicBar, render_topic_chart
 from bot.services import build_services
 from bot.services.conversation import Conversation, Started
-from bot.services.library import load_serving_bank
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
 
 CONSOLE_USER_ID = 0
@@ -308,21 +307,21 @@ async def run_console(
     """Run the console on ``settings``' database and bank until ``/quit`` or end of input; the exit status."""
     inp, out = stdin or sys.stdin, stdout or sys.stdout
     try:
-        bank = load_serving_bank(settings.bank_folders, settings.decks_dir)
+        bank = load_bank(settings.bank_folders)
     except BankError as exc:
         print(exc, file=sys.stderr)
         return 1
     engine = create_engine_from_url(settings.database_url)
     try:
-        await migrate_engine(engine)
+        await migrate_engine(engine, decks_dir=settings.decks_dir)
         services = build_services(
             bank,
             make_sessionmaker(engine),
             bank_paths=settings.bank_folders,
-            decks_dir=settings.decks_dir,
             default_timezone=settings.default_timezone,
             default_daily_time=settings.default_daily_time,
         )
+        await services.library.load()  # the published decks, from the database
         console = Console(services.conversation, user_id, out, chart_dir=chart_dir)
         await console.start()
         while True:

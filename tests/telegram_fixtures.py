@@ -94,7 +94,6 @@ async def running_bot(
         make_sessionmaker(engine),
         grader=real_grader(),
         bank_paths=settings.bank_folders,
-        decks_dir=settings.decks_dir,
         push_grace=dtm.timedelta(minutes=settings.push_grace_minutes),
         clock=clock or utc_now,
     )

@@ -57,7 +57,7 @@ size, which is too slow for millions of embeddings at low latency.
 def library(practice: Practice, tmp_path: Path) -> Library:
     bank_dir = tmp_path / "bank"
     shutil.copytree(DEFAULT_BANK_DIR, bank_dir)
-    return Library(practice, [bank_dir], tmp_path / "decks")
+    return Library(practice, [bank_dir])
 
 
 @pytest.fixture

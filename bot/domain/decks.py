@@ -1,9 +1,11 @@
 """Decks of questions users send: checking one against the bank in service, and what deck actions return.
 
 A deck (CSV, Markdown or a bank YAML topic file) is checked with ``check_deck``: the
-importer's parsers for CSV and Markdown, the bank validator for YAML, then the whole bank
-*with* the deck, so an id or topic clash is caught too. A deck with any problem is rejected
-with its line numbers. Pure apart from the temporary files the bank validator reads.
+importer's parsers for CSV and Markdown, the bank validator for YAML (on the deck alone: the
+bank was validated when it went into service), then for ids and topics the bank already has.
+A deck with any problem is rejected with its line numbers. ``check_decks`` and ``join_decks``
+make the bank in service: the bank files plus the published decks. Pure apart from the
+temporary files the bank validator reads.
 """
 
 from __future__ import annotations
@@ -79,17 +81,12 @@ def issue_lines(issues: Sequence[BankIssue | object], rename: dict[str, str] | N
     return tuple(lines)
 
 
-def check_deck(
-    filename: str,
-    data: bytes,
-    bank: Bank,
-    bank_paths: Sequence[Path],
-    other_decks: Sequence[tuple[str, str]] = (),
-) -> DeckReady | DeckRejected:
-    """Check a deck sent as ``filename`` against the bank in service (blocking: run it off the loop).
+def check_deck(filename: str, data: bytes, bank: Bank, glossary: Path | None) -> DeckReady | DeckRejected:
+    """Check a deck sent as ``filename`` against ``bank`` (blocking: run it off the loop).
 
-    ``other_decks`` (name, YAML text) are the sender's private decks: the new one must not
-    clash with them either, and ``bank`` is then the sender's pool (bank plus those decks).
+    ``bank`` is what the deck must not clash with: the bank in service, or the sender's pool
+    (the bank plus their private decks). Only the deck itself is validated (parsed, and its
+    example answers graded with ``glossary``); the bank was validated when it went into service.
     """
     name = Path(filename).name or "deck"
     if not name.casefold().endswith(ACCEPTED):
@@ -112,26 +109,61 @@ def check_deck(
             problems = issue_lines(result.issues) or (f"{name}: no question with an answer found",)
             return DeckRejected(name, problems)
         yaml_text, topic, title, count = deck_to_yaml(result), result.topic, result.title, len(result.questions)
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "sent" / (Path(name).stem + ".yaml")
-        path.parent.mkdir()
-        path.write_text(yaml_text, encoding="utf-8")
-        others = []
-        for index, (other_name, other_text) in enumerate(other_decks):
-            other = Path(directory) / f"deck-{index}.yaml"
-            other.write_text(other_text, encoding="utf-8")
-            others.append((other, other_name))
-        combined, issues = check_bank([*bank_paths, *(p for p, _ in others), path])
-        if issues or combined is None:
-            renames = {str(path): name, **{str(p): f"your deck {n}" for p, n in others}}
-            return DeckRejected(name, issue_lines(issues, renames))
-        own = [q for q in combined.questions if q.source is not None and q.source.path == display_path(path)]
-    if not own:
+    deck, found = check_decks(bank, glossary, [(name, yaml_text)])
+    if found or deck is None:
+        return DeckRejected(name, found)
+    if not deck.questions:
         return DeckRejected(name, (f"{name}: no question that the bank does not already have",))
-    topic = topic or own[0].topic
+    topic = topic or deck.questions[0].topic
     if len(topic) > MAX_TOPIC_CHARS:  # it travels in button data, which Telegram caps at 64 bytes
         return DeckRejected(name, (f"{name}: topic id {topic!r} is too long ({MAX_TOPIC_CHARS} characters at most)",))
-    return DeckReady(name, topic, title or combined.topics.get(topic, topic), count or len(own), yaml_text)
+    return DeckReady(name, topic, title or deck.topics.get(topic, topic), count or len(deck.questions), yaml_text)
+
+
+def check_decks(
+    bank: Bank, glossary: Path | None, decks: Sequence[tuple[str, str]]
+) -> tuple[Bank | None, tuple[str, ...]]:
+    """Validate bank topic files given as (name, YAML text) to join ``bank``: the decks alone, and their problems.
+
+    Each deck is parsed and its example answers graded like a bank file; then no question id
+    or topic may be one ``bank`` (or another deck) already has. Problems are ``name:line:
+    [id] message`` lines. Blocking (CPU and temporary files): run it off the event loop.
+    """
+    if not decks:
+        return Bank((), {}, bank.glossary), ()
+    with tempfile.TemporaryDirectory() as directory:
+        renames: dict[str, str] = {}
+        paths = []
+        for index, (name, text) in enumerate(decks):
+            path = Path(directory) / f"deck-{index}.yaml"
+            path.write_text(text, encoding="utf-8")
+            renames[display_path(path)] = name
+            paths.append(path)
+        checked, issues = check_bank([*([glossary] if glossary else []), *paths])
+    issues += _clashes(checked, bank) if checked is not None else []
+    problems = issue_lines(sorted(issues), renames)
+    return (checked, problems) if checked is not None else (None, problems or ("no deck could be read",))
+
+
+def _clashes(decks: Bank, bank: Bank) -> list[BankIssue]:
+    """A deck's question ids and topics that ``bank`` already has."""
+    issues = []
+    for question in decks.questions:
+        first = bank.get(question.id)
+        if first is None or question.source is None:
+            continue
+        where = f" (first defined at {first.source.path}:{first.source.line})" if first.source else ""
+        issues.append(BankIssue(question.source.path, question.source.line, question.id, f"duplicate id{where}"))
+    for topic in decks.topics:
+        if topic in bank.topics:
+            path = next((q.source.path for q in decks.in_topic(topic) if q.source), topic)
+            issues.append(BankIssue(path, 1, "", f"topic {topic!r} is already defined by another file"))
+    return issues
+
+
+def join_decks(bank: Bank, decks: Bank) -> Bank:
+    """The bank in service: the bank files' questions and topics, then the published decks'."""
+    return Bank((*bank.questions, *decks.questions), {**bank.topics, **decks.topics}, bank.glossary)
 
 
 @dataclass(frozen=True, slots=True)

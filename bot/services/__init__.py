@@ -42,13 +42,14 @@ def build_services(
     *,
     grader: Grader | None = None,
     bank_paths: Sequence[Path],
-    decks_dir: Path,
     clock: Clock = utc_now,
     default_timezone: str = "UTC",
     default_daily_time: str = "09:00",
     push_grace: timedelta = PUSH_GRACE,
 ) -> Services:
-    """Every service over one bank in service (``grader``: its grader, if already made), one database and one clock."""
+    """Every service over one database and one clock, serving ``bank`` (the bank files, loaded from
+    ``bank_paths``; ``grader``: its grader, if already made). ``Services.library.load()`` then
+    adds the published decks from the database (after the migrations)."""
     practice = Practice(
         bank,
         grader or bank.make_grader(),
@@ -59,7 +60,7 @@ def build_services(
     )
     preferences = Preferences(practice)
     interviews = Interviews(practice)
-    library = Library(practice, bank_paths, decks_dir)
+    library = Library(practice, bank_paths)
     return Services(
         practice=practice,
         preferences=preferences,

@@ -79,8 +79,7 @@ class UserDecks:
         private_questions = sum(r.questions for r in private)
         if len(rows) >= MAX_DECKS_PER_USER or private_questions >= MAX_PRIVATE_QUESTIONS:
             return DeckLimit(MAX_DECKS_PER_USER, MAX_PRIVATE_QUESTIONS)
-        others = [(r.filename, r.yaml_text) for r in private]
-        result = await self.library.check(filename, data, pool=pool.bank, other_decks=others)
+        result = await self.library.check(filename, data, pool=pool.bank)
         if isinstance(result, DeckReady) and private_questions + result.questions > MAX_PRIVATE_QUESTIONS:
             return DeckLimit(MAX_DECKS_PER_USER, MAX_PRIVATE_QUESTIONS)
         return result
@@ -159,15 +158,15 @@ class UserDecks:
     async def publish(self, deck_id: int) -> tuple[DeckInfo, Reloaded] | DeckNotFound | ReloadFailed:
         """Publish a user's private deck for everyone and reload the bank (admins only: the caller checks).
 
-        The deck is checked again with the whole bank as it is now; if the reload fails the
-        deck stays private and the bank in service is unchanged.
+        The deck is checked again against the bank as it is now; if that fails the deck stays
+        private and the bank in service is unchanged, in every process.
         """
         async with self.practice.transaction() as session:
             row = await storage.get_deck_for_admin(session=session, deck_id=deck_id)
             if row is None or row.status != DeckStatus.PRIVATE:
                 return DeckNotFound()
             ready = DeckReady(row.filename, row.topic, row.title, row.questions, row.yaml_text)
-        result = await self.library.publish(ready)
+        result = await self.library.publish(ready, source_deck_id=deck_id)
         if isinstance(result, ReloadFailed):
             return result
         async with self.practice.transaction() as session:

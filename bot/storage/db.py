@@ -110,17 +110,22 @@ async def migrate(url: str | URL) -> None:
         await engine.dispose()
 
 
-async def migrate_engine(engine: AsyncEngine) -> None:
-    """Run ``upgrade head`` on an existing engine, in one transaction."""
+async def migrate_engine(engine: AsyncEngine, *, decks_dir: Path | None = None) -> None:
+    """Run ``upgrade head`` on an existing engine, in one transaction.
+
+    ``decks_dir`` is where published decks were kept as files before they moved to the
+    database: migration 0005 imports them (once, when it runs).
+    """
     logger.info("Migrating the database %s", engine.url.render_as_string(hide_password=True))
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(_upgrade, decks_dir)
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, decks_dir: Path | None = None) -> None:
     config = alembic_config()
     # env.py uses this connection instead of opening its own (Alembic's "connection sharing").
     config.attributes["connection"] = connection
+    config.attributes["decks_dir"] = decks_dir
     command.upgrade(config, "head")
 
 

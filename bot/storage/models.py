@@ -314,3 +314,38 @@ class Deck(Base):
     created_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+
+
+class PublishedDeck(Base):
+    """A deck published for everyone: with the bank files, it is the bank in service of every bot process.
+
+    A copy of the deck's checked topic file (``yaml_text``), apart from the user's own
+    ``decks`` row: the owner deleting their data leaves the bank as it is. ``source_deck_id``
+    is that row while it exists (None for decks imported from ``DECKS_DIR`` by migration 0005).
+    """
+
+    __tablename__ = "published_decks"
+    __table_args__ = (UniqueConstraint("topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))
+    title: Mapped[str] = mapped_column(String(256))
+    filename: Mapped[str] = mapped_column(String(256))
+    questions: Mapped[int] = mapped_column(Integer)
+    yaml_text: Mapped[str] = mapped_column(Text)
+    source_deck_id: Mapped[int | None] = mapped_column(Integer)
+    published_at: Mapped[datetime]
+
+
+class BankState(Base):
+    """One row: the version of the bank in service, bumped by every publish and ``/reload``.
+
+    Every bot process compares it with the version it serves once a minute (the push job) and
+    reloads when it moved, so a publish through one process reaches all of them.
+    """
+
+    __tablename__ = "bank_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime]

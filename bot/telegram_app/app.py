@@ -27,10 +27,10 @@ from telegram.ext import (
 )
 
 from bot.config import Settings, configure_logging
-from bot.domain.bank import Bank, BankError
+from bot.domain.bank import Bank, BankError, load_bank
+from bot.domain.decks import ReloadFailed
 from bot.rendering import texts
 from bot.services import Services, build_services
-from bot.services.library import load_serving_bank
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
 from bot.telegram_app import callbacks, chart_worker
 from bot.telegram_app.context import CONTEXT_TYPES, BotApplication, new_job_queue
@@ -112,7 +112,10 @@ def build_application(
     async def post_init(application: BotApplication) -> None:
         """Migrate the database (if asked), publish the command menu, schedule the daily push."""
         if engine is not None and migrate_on_start:
-            await migrate_engine(engine)
+            await migrate_engine(engine, decks_dir=settings.decks_dir)
+        loaded = await services.library.load()  # the published decks, from the database
+        if isinstance(loaded, ReloadFailed):
+            logger.error("Published decks left out (the bank files alone are in service): %s", loaded.problems)
         await application.bot.set_my_commands([BotCommand(name, description) for name, description in texts.COMMANDS])
         if schedule_daily_push:
             schedule_push(application)
@@ -190,9 +193,9 @@ def build_application(
 
 
 def load_bank_or_exit(settings: Settings) -> Bank:
-    """The question bank with the published decks, or its problems on stderr and exit status 1."""
+    """The bank files, validated, or their problems on stderr and exit status 1 (published decks join in post_init)."""
     try:
-        return load_serving_bank(settings.bank_folders, settings.decks_dir)
+        return load_bank(settings.bank_folders)
     except BankError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(1) from None
@@ -226,7 +229,6 @@ def run(settings: Settings) -> None:
         bank,
         make_sessionmaker(engine),
         bank_paths=settings.bank_folders,
-        decks_dir=settings.decks_dir,
         default_timezone=settings.default_timezone,
         default_daily_time=settings.default_daily_time,
         push_grace=dtm.timedelta(minutes=settings.push_grace_minutes),

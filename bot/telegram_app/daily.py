@@ -142,7 +142,15 @@ class PushRunner:
 
 
 async def push_job(context: Context) -> None:
-    """The JobQueue callback: one push run (returns at once if one is going)."""
+    """The JobQueue callback, every minute: follow the bank's version, then one push run (at once if one is going).
+
+    Following first: a publish or /reload through another process reaches this one within a
+    minute, even while a long push run holds the runner.
+    """
+    try:
+        await context.bot_data.library.follow()
+    except Exception:  # the database is down, say: the bank in service stays, the next tick tries again
+        logger.exception("Could not follow the bank's version")
     try:
         await context.bot_data.push_runner.run(context.bot)
     except Exception:  # the database is down, say: log it, and the next tick tries again
