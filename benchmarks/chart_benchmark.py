@@ -55,7 +55,7 @@ from bot_benchmark import (
 )
 
 from bot.domain.bank import load_bank
-from bot.rendering import interview_texts
+from bot.rendering import debrief_texts
 from bot.rendering.charts import ChartLabels, TopicBar, render_topic_chart
 from bot.telegram_app import replies
 from bot.telegram_app.chart_worker import render_in_worker, shutdown_worker
@@ -94,7 +94,7 @@ def measure_rendering(renders: int, topics: Sequence[str]) -> None:
     print("\n== 1. Chart rendering ==")
     print(f"  fresh interpreter: import bot.rendering.charts {ms(module_s)} (matplotlib not loaded),")
     print(f"  matplotlib on first use {ms(import_s)}, first render {ms(first_s)} (font cache, Agg warm-up)")
-    labels = interview_texts.debrief_chart_labels()
+    labels = debrief_texts.debrief_chart_labels()
     shapes = {
         "debrief, 5 topics x 2 series": [
             TopicBar(title, 0.2 + 0.15 * i, 0.5 if i % 2 else None) for i, title in enumerate(topics[:5])
@@ -225,7 +225,7 @@ async def measure_latency(
                             await user.wait_for_bot_message(config.reply_timeout)
                             await user.wait_for_bot_message(config.reply_timeout)
                     if mode == "charts in a process":  # start the worker before measuring, as a bot warms up
-                        await render_in_worker([TopicBar("warm-up", 0.5, None)], interview_texts.debrief_chart_labels())
+                        await render_in_worker([TopicBar("warm-up", 0.5, None)], debrief_texts.debrief_chart_labels())
                     sampler = BotSampler(emulator, index, config.reply_timeout)
                     for _ in range(WARMUP):
                         await sampler.sample(None)

@@ -46,8 +46,8 @@ from bot.domain.practice import (
     UnknownTopic,
 )
 from bot.domain.users import InvalidSetting, UserInfo
+from bot.rendering import debrief_texts, settings_texts, texts
 from bot.rendering import interview_texts as itexts
-from bot.rendering import texts
 from bot.rendering.charts import ChartLabels, TopicBar, render_topic_chart
 from bot.services import build_services
 from bot.services.conversation import Conversation, Started
@@ -150,7 +150,7 @@ class Console:
                 else:
                     await self._answered(passed)
             case "history":
-                self.say(itexts.history(await conversation.history(me), self._titles()))
+                self.say(debrief_texts.history(await conversation.history(me), self._titles()))
             case "timelimit":
                 await self._time_limit(args)
             case "review":
@@ -200,18 +200,18 @@ class Console:
         if isinstance(result, UnknownTopic):
             self.say(texts.unknown_topic(result))
         else:
-            self.say(texts.console_topics(result.topics, result.titles, result.difficulty))
+            self.say(settings_texts.console_topics(result.topics, result.titles, result.difficulty))
 
     async def _settings(self, args: Sequence[str]) -> None:
         conversation = self.conversation
         result = await (conversation.change_setting(self.me, args) if args else conversation.settings(self.me))
         match result:
             case SettingsView(settings=current, titles=titles):
-                self.say(texts.settings(current, titles))
+                self.say(settings_texts.settings(current, titles))
             case InvalidSetting():
-                self.say(texts.invalid_setting(result) + "\n" + texts.SETTINGS_USAGE)
+                self.say(settings_texts.invalid_setting(result) + "\n" + settings_texts.SETTINGS_USAGE)
             case SettingsUsage():
-                self.say(texts.SETTINGS_USAGE)
+                self.say(settings_texts.SETTINGS_USAGE)
             case _:
                 self._topics(result)
 
@@ -222,7 +222,7 @@ class Console:
         if bars:
             stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
             name = f"stats-{self.me.id}-{stamp}.png"
-            await self._save_chart(bars, itexts.stats_chart_labels(), name, itexts.CONSOLE_STATS_CHART_SAVED)
+            await self._save_chart(bars, debrief_texts.stats_chart_labels(), name, itexts.CONSOLE_STATS_CHART_SAVED)
 
     # ---- mock interviews ----------------------------------------------------------------------------
 
@@ -254,12 +254,12 @@ class Console:
     async def _debrief(self, debrief: Debrief) -> None:
         """The debrief as text, and its chart saved as a PNG file (its path printed)."""
         self._last_debrief = debrief
-        self.say(itexts.debrief(debrief, self._titles(), buttons=False))
+        self.say(debrief_texts.debrief(debrief, self._titles(), buttons=False))
         if debrief.answered == 0:
             return
         bars = [TopicBar(t.title, t.round_score, t.all_time) for t in debrief.per_topic]
         name = f"interview-{self.me.id}-{debrief.round_id}.png"
-        await self._save_chart(bars, itexts.debrief_chart_labels(), name, itexts.CONSOLE_CHART_SAVED)
+        await self._save_chart(bars, debrief_texts.debrief_chart_labels(), name, itexts.CONSOLE_CHART_SAVED)
 
     async def _save_chart(self, bars: list[TopicBar], labels: ChartLabels, name: str, saved: str) -> None:
         """Draw a chart (off the event loop) and save it in ``chart_dir``; say where, or why not."""

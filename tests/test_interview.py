@@ -54,7 +54,7 @@ from bot.domain.interview.rules import (
 from bot.domain.models import Concept, Kind, Question
 from bot.domain.practice import Asked, Feedback, NoMoreHints, UnknownTopic
 from bot.domain.users import InvalidSetting, UserInfo
-from bot.rendering import interview_texts
+from bot.rendering import debrief_texts
 from bot.services.conversation import Conversation
 from bot.services.daily import DailyPush
 from bot.services.interviews import Interviews
@@ -656,7 +656,7 @@ def test_the_longest_debrief_fits_one_message_with_its_next_steps() -> None:
         )
     facts = RoundFacts(1, RoundSpec(MAX_LENGTH, None, 2), RoundStatus.FINISHED, START, None, time_limit_s=60)
     debrief = build_debrief(facts, reports, bank, all_time={}, seen=set(), now=START + timedelta(hours=1))
-    text = interview_texts.debrief(debrief, bank.topics)
+    text = debrief_texts.debrief(debrief, bank.topics)
     assert len(text) <= 4096
     assert "Next steps" in text
     assert text.rstrip().endswith("</i>")  # the closing line about the buttons survived
@@ -681,7 +681,7 @@ async def test_a_question_that_leaves_the_bank_mid_round_is_skipped(interviews: 
     first = ended.debrief.items[0]
     assert (first.status, first.question, first.final_score) == (ItemStatus.UNANSWERED, None, None)
     assert ended.debrief.answered == 0
-    assert "no longer in the bank" in interview_texts.debrief(ended.debrief, bank.topics)
+    assert "no longer in the bank" in debrief_texts.debrief(ended.debrief, bank.topics)
 
 
 async def test_a_daily_question_during_a_round_waits_for_the_round_to_end(

@@ -6,12 +6,16 @@ the rendering modules turn them into text), and the small rules they follow.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from statistics import fmean
+from typing import Protocol
 
+from bot.domain.bank import Bank
 from bot.domain.grading import HINT_COST, MIN_REACHABLE, Grade
 from bot.domain.models import Question
+from bot.domain.pushtime import zone
 
 MAX_ANSWER_CHARS = 4000
 """Answers are graded and stored up to this length."""
@@ -167,3 +171,51 @@ def streak_days(days: Collection[date], today: date) -> int:
         streak += 1
         day -= timedelta(days=1)
     return streak
+
+
+class ScoredAttempt(Protocol):
+    """What progress needs of one recorded attempt."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def gave_up(self) -> bool: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def progress(
+    attempts: Sequence[ScoredAttempt], seen: Collection[str], bank: Bank, *, timezone: str, now: datetime
+) -> Stats:
+    """/stats from a user's attempts and seen questions: answers, average, streak in their zone, per topic."""
+    tz = zone(timezone)
+    graded = [a for a in attempts if not a.gave_up]
+    days = {a.created_at.astimezone(tz).date() for a in graded}
+    per_topic = tuple(_topic_progress(bank, topic, title, graded, seen) for topic, title in bank.topics.items())
+    ranked = sorted((t for t in per_topic if t.average is not None), key=lambda t: (t.average or 0.0, t.topic))
+    return Stats(
+        answered=len(graded),
+        given_up=len(attempts) - len(graded),
+        average_score=fmean(a.score for a in graded) if graded else None,
+        streak_days=streak_days(days, now.astimezone(tz).date()),
+        per_topic=per_topic,
+        weakest_topics=tuple(ranked[:WEAKEST_TOPICS]),
+    )
+
+
+def _topic_progress(
+    bank: Bank, topic: str, title: str, graded: Sequence[ScoredAttempt], seen: Collection[str]
+) -> TopicProgress:
+    """One topic's line in the stats."""
+    scores = [a.score for a in graded if a.topic == topic]
+    questions = bank.in_topic(topic)
+    return TopicProgress(
+        topic=topic,
+        title=title,
+        answered=len(scores),
+        average=fmean(scores) if scores else None,
+        questions_seen=sum(q.id in seen for q in questions),
+        questions_total=len(questions),
+    )

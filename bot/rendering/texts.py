@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.domain.daily import AdminStats
 from bot.domain.grading import Grade, Verdict
@@ -23,14 +23,11 @@ from bot.domain.practice import (
     NoMoreHints,
     NoOpenQuestion,
     NothingToRetry,
-    OpenQuestion,
     Revealed,
     Skipped,
     Stats,
     UnknownTopic,
 )
-from bot.domain.pushtime import zone
-from bot.domain.users import InvalidSetting, UserSettings
 
 MAX_MESSAGE_CHARS = 4096
 """Telegram's limit on one message's text."""
@@ -64,8 +61,6 @@ BUTTON_NEXT = "➡️ Next question"
 BUTTON_HINT = "💡 Hint"
 BUTTON_RETRY = "🔁 Retry"
 BUTTON_MODEL = "📘 Show model answer"
-BUTTON_ALL_TOPICS = "All topics"
-BUTTON_ANY_LEVEL = "Any level"
 BUTTON_DELETE_YES = "Yes, delete everything"
 BUTTON_DELETE_NO = "No, keep my data"
 LEVEL_NAMES = {1: "Easy", 2: "Medium", 3: "Hard"}
@@ -129,29 +124,10 @@ DELETE_CONFIRM = (
 )
 DELETED = "🗑 Done: all your data is deleted ({rows} records). Send /start if you want to begin again."
 DELETE_KEPT = "OK, nothing was deleted."
-TOPICS_PICK = "<b>Choose what to practise</b> (tap to switch a topic on or off):"
-TOPIC_SAVED = "Saved."
-UNSUBSCRIBED = "🔕 Daily question off. /subscribe turns it on again."
-NOT_SUBSCRIBED = "You are not subscribed to the daily question. /subscribe turns it on."
-ZONE_PICK = (
-    "🌍 Is that your time zone? Tap yours below, or send <code>/settings zone UTC+3</code> "
-    "or a city zone such as <code>/settings zone America/Chicago</code>."
-)
-SUBSCRIBE_USAGE = (
-    "Usage: /subscribe [HH:MM] [time zone], e.g. <code>/subscribe 08:30 Europe/Berlin</code> "
-    "or <code>/subscribe 7:00 UTC-5</code>."
-)
-SETTINGS_USAGE = (
-    "Usage: <code>/settings time 08:30</code>, <code>/settings zone Europe/Berlin</code>, "
-    "<code>/settings days weekdays</code> or <code>/settings days every</code>, or /topics."
-)
 DAILY_IN_ROUND = (
     "⏸ You are in a mock interview round, so your messages answer the round until it ends "
     "(its debrief, or /cancel). This question waits for you until then."
 )
-BUTTON_EVERY_DAY = "Every day"
-BUTTON_WEEKDAYS = "Weekdays only"
-BUTTON_PICK_ZONE = "🌍 Change time zone"
 UNKNOWN_BUTTON = "This button is not recognised. It may be from an old version of the bot."
 ERROR_APOLOGY = "😔 Sorry, something went wrong on my side. Please try again in a moment."
 SLOW_DOWN = (
@@ -165,10 +141,6 @@ CONSOLE_INTRO = "ML mock interviewer (console). Type /question to begin, /help f
 CONSOLE_BYE = "Bye!"
 CONSOLE_NEXT = "Next: /next · Retry: /retry · Stats: /stats"
 """Under feedback in the console, where the bot has buttons."""
-CONSOLE_TOPICS_USAGE = (
-    "Choose with /topics <topic> [<topic> …] and a level (easy, medium, hard, or any), e.g. "
-    "/topics metrics hard; /topics all for every topic."
-)
 
 
 def welcome(first_name: str, *, is_new: bool) -> str:
@@ -244,20 +216,12 @@ def question(asked: Asked, topic_title: str) -> str:
     hints = f"{asked.hints_total} hint{'s' if asked.hints_total != 1 else ''} available" if asked.hints_total else ""
     hints = f"{hints} (/hint). " if hints else ""
     lines.append(f"<i>Answer in your own words. {hints}/skip or /answer to give up.</i>")
-    return _fit("\n".join(lines))
-
-
-def open_question(current: OpenQuestion, topic_title: str) -> str:
-    """Remind the user of the question they are answering."""
-    return _fit(
-        f"🎯 <b>{html.escape(topic_title)}</b>\n\n{html.escape(current.question.question)}\n\n"
-        f"<i>Hints used: {current.hints_used}/{current.hints_total}.</i>"
-    )
+    return fit("\n".join(lines))
 
 
 def hint(given: HintGiven) -> str:
     """One hint and its cost."""
-    return _fit(
+    return fit(
         f"💡 <b>Hint {given.index}/{given.total}:</b> {html.escape(given.text)}\n"
         f"<i>Best reachable score now: {percent(given.max_score_now)}.</i>"
     )
@@ -273,7 +237,7 @@ def no_more_hints(result: NoMoreHints) -> str:
 def unknown_topic(result: UnknownTopic) -> str:
     """A topic the user's bank and decks do not have; the valid ones come with the result."""
     valid = ", ".join(result.valid)
-    return _fit(f"I have no topic “{html.escape(result.topic[:64])}”. Topics: {html.escape(valid)}.")
+    return fit(f"I have no topic “{html.escape(result.topic[:64])}”. Topics: {html.escape(valid)}.")
 
 
 def empty_pool(result: EmptyPool) -> str:
@@ -282,22 +246,12 @@ def empty_pool(result: EmptyPool) -> str:
     return f"No question matches your topics{level}. Change them with /topics."
 
 
-def bad_subscribe_argument(argument: str) -> str:
-    """An argument of /subscribe that is neither a time nor a zone."""
-    return f"I could not read “{html.escape(argument[:64])}” as a time or a time zone. {SUBSCRIBE_USAGE}"
-
-
-def invalid_setting(result: InvalidSetting) -> str:
-    """A setting value that cannot be used."""
-    return html.escape(f"{result.name}: “{result.value[:64]}” is not valid; expected {result.expected}.")
-
-
 _REVEALED_HEAD = "📘 <b>Model answer</b> (counted as given up; this question will come back soon)\n\n"
 
 
 def model_answer(question: Question) -> str:
     """A question's model answer alone, escaped, with room left for a heading."""
-    return _clip_escaped(question.model_answer, MAX_MESSAGE_CHARS - len(_REVEALED_HEAD) - 10)
+    return clip_escaped(question.model_answer, MAX_MESSAGE_CHARS - len(_REVEALED_HEAD) - 10)
 
 
 def revealed(result: Revealed) -> str:
@@ -344,7 +298,7 @@ def feedback(result: Feedback) -> str:
     if budget < 200:  # very long quotes: drop them rather than the model answer
         body = _concept_lines(grade, quotes=False)
         budget = MAX_MESSAGE_CHARS - len(head) - len(body) - len(model) - 2
-    return _fit(head + body + model + _clip_escaped(result.question.model_answer, budget))
+    return fit(head + body + model + clip_escaped(result.question.model_answer, budget))
 
 
 def _feedback_head(result: Feedback) -> str:
@@ -369,7 +323,7 @@ def _concept_lines(grade: Grade, *, quotes: bool = True) -> str:
     if grade.covered:
         lines.append("\n✅ <b>Covered</b>")
         for c in grade.covered:
-            said = f" — you said “{_clip_escaped(c.quote, MAX_QUOTE_CHARS)}”" if quotes and c.quote else ""
+            said = f" — you said “{clip_escaped(c.quote, MAX_QUOTE_CHARS)}”" if quotes and c.quote else ""
             lines.append(f"• {html.escape(c.name)}{said}")
     missed = [name for name in grade.missed if name not in {c.name for c in grade.contradicted}]
     if missed:
@@ -378,7 +332,7 @@ def _concept_lines(grade: Grade, *, quotes: bool = True) -> str:
     if grade.contradicted:
         lines.append("\n⚠️ <b>Contradicted</b>")
         for c in grade.contradicted:
-            said = f" — you said “{_clip_escaped(c.quote, MAX_QUOTE_CHARS)}”" if quotes and c.quote else ""
+            said = f" — you said “{clip_escaped(c.quote, MAX_QUOTE_CHARS)}”" if quotes and c.quote else ""
             lines.append(f"• {html.escape(c.name)}{said}")
     return "\n".join(lines) + "\n"
 
@@ -402,57 +356,12 @@ def stats(result: Stats) -> str:
     if result.weakest_topics:
         weakest = ", ".join(html.escape(t.title) for t in result.weakest_topics)
         lines += ["", f"<b>Work on:</b> {weakest}"]
-    return _fit("\n".join(lines))
-
-
-def settings(result: UserSettings, titles: Mapping[str, str]) -> str:
-    """The user's settings, and how to change each one."""
-    topics = ", ".join(titles.get(t, t) for t in result.topics) if result.topics else "all topics"
-    level = LEVEL_NAMES.get(result.difficulty, "?") if result.difficulty else "any level"
-    return _fit(
-        "⚙️ <b>Your settings</b>\n"
-        f"Topics: {html.escape(topics)}\n"
-        f"Difficulty: {level}\n"
-        f"Time zone: {html.escape(result.timezone)}\n"
-        f"Daily question: {_daily_line(result)}\n\n"
-        "Change them with:\n"
-        "/settings time 08:30 — the time of the daily question\n"
-        "/settings zone Europe/Berlin — your time zone (or an offset: UTC+3)\n"
-        "/settings days weekdays — or <code>every</code> day\n"
-        "/topics — topics and difficulty · /unsubscribe — stop the daily question"
-    )
-
-
-def _daily_line(result: UserSettings) -> str:
-    if result.daily_time is None:
-        return "off (turn it on with /subscribe)"
-    days = "Monday to Friday" if result.weekdays_only else "every day"
-    return f"{html.escape(result.daily_time)}, {days}"
-
-
-def subscribed(result: UserSettings, *, zone_given: bool) -> str:
-    """Confirmation of /subscribe (and of a time, zone or days change while subscribed)."""
-    assert result.daily_time is not None
-    when = _next_push(result)
-    lines = [f"📅 <b>Daily question on</b>: {_daily_line(result)}, time zone {html.escape(result.timezone)}."]
-    if when:
-        lines.append(f"The next one comes {when}.")
-    lines.append("Reply to it in your own words and I grade it as usual. /unsubscribe stops it.")
-    if not zone_given:
-        lines.extend(("", ZONE_PICK))
-    return "\n".join(lines)
-
-
-def _next_push(result: UserSettings) -> str:
-    if result.next_push_at is None:
-        return ""
-    local = result.next_push_at.astimezone(zone(result.timezone))
-    return f"on {local:%a %d %b} at {local:%H:%M} your time"
+    return fit("\n".join(lines))
 
 
 def daily_question(asked: Asked, topic_title: str) -> str:
     """The pushed question of the day: the same as /question, with its own header."""
-    return _fit("☀️ <b>Your daily interview question</b>\n" + question(asked, topic_title))
+    return fit("☀️ <b>Your daily interview question</b>\n" + question(asked, topic_title))
 
 
 def admin(result: AdminStats) -> str:
@@ -464,38 +373,6 @@ def admin(result: AdminStats) -> str:
         f"Pushes today (UTC): {result.sent_today} sent, {result.failed_today} failed, "
         f"{result.blocked_today} blocked, {result.skipped_today} skipped (too late)"
     )
-
-
-def topic_choices(selected: Iterable[str], titles: Mapping[str, str], difficulty: int | None) -> str:
-    """The text above the topic keyboard."""
-    return _fit(f"{TOPICS_PICK}\n<i>{_topics_now(selected, titles, difficulty)}</i>")
-
-
-def console_topics(selected: Iterable[str], titles: Mapping[str, str], difficulty: int | None) -> str:
-    """Console: the topics, what the user practises now, and how to choose."""
-    return _fit(f"{topic_list(titles)}\n\n{_topics_now(selected, titles, difficulty)}\n{CONSOLE_TOPICS_USAGE}")
-
-
-def _topics_now(selected: Iterable[str], titles: Mapping[str, str], difficulty: int | None) -> str:
-    chosen = [titles.get(t, t) for t in selected]
-    level = LEVEL_NAMES.get(difficulty, "?") if difficulty else "any level"
-    now = ", ".join(chosen) if chosen else "all topics"
-    return f"Now: {html.escape(now)}; {level}."
-
-
-def answer_too_long_hint(length: int) -> str:
-    """Console: an answer over Telegram's message size."""
-    return TRIMMED.format(limit=MAX_ANSWER_CHARS) if length > MAX_ANSWER_CHARS else ""
-
-
-def topic_list(titles: Mapping[str, str]) -> str:
-    """Console: the topics as text."""
-    return "Topics:\n" + "\n".join(f"• {html.escape(t)} — {html.escape(title)}" for t, title in titles.items())
-
-
-def question_title(q: Question, titles: dict[str, str]) -> str:
-    """The topic title of a question."""
-    return titles.get(q.topic, q.topic)
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -514,7 +391,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 
 
-def _clip_escaped(text: str, limit: int) -> str:
+def clip_escaped(text: str, limit: int) -> str:
     """HTML-escaped and at most ``limit`` characters long *after* escaping."""
     cut = limit
     while cut > 0:
@@ -525,7 +402,7 @@ def _clip_escaped(text: str, limit: int) -> str:
     return ""
 
 
-def _fit(text: str) -> str:
+def fit(text: str) -> str:
     """A last guard: never more than Telegram's limit (cut at a line so no tag is split)."""
     if len(text) <= MAX_MESSAGE_CHARS:
         return text

@@ -21,17 +21,15 @@ and put off for a day (``scheduling.SKIP_DELAY``), so it does not come straight 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from statistics import fmean
 
 from bot.domain.bank import Bank
 from bot.domain.grading import Grade, Grader
 from bot.domain.models import Question
 from bot.domain.practice import (
     MAX_ANSWER_CHARS,
-    WEAKEST_TOPICS,
     Asked,
     EmptyPool,
     Feedback,
@@ -43,13 +41,12 @@ from bot.domain.practice import (
     Revealed,
     Skipped,
     Stats,
-    TopicProgress,
     UnknownTopic,
+    progress,
     reachable_score,
-    streak_days,
     topic_id,
 )
-from bot.domain.pushtime import canonical_timezone, parse_daily_time, zone
+from bot.domain.pushtime import canonical_timezone, parse_daily_time
 from bot.domain.scheduling import (
     ReviewState,
     choose_next_question,
@@ -483,20 +480,8 @@ class Practice:
             attempts = await repository.list_attempts(session=session, user_id=user_id)
             reviews = await repository.list_reviews(session=session, user_id=user_id)
             bank = (await self.pools.pool_in(session, user)).bank if user else self.bank
-        tz = zone(user.timezone if user else "UTC")
-        graded = [a for a in attempts if not a.gave_up]
-        days = {a.created_at.astimezone(tz).date() for a in graded}
         seen = {r.question_id for r in reviews}
-        per_topic = tuple(_topic_progress(bank, topic, title, graded, seen) for topic, title in bank.topics.items())
-        ranked = sorted((t for t in per_topic if t.average is not None), key=lambda t: (t.average or 0.0, t.topic))
-        return Stats(
-            answered=len(graded),
-            given_up=len(attempts) - len(graded),
-            average_score=fmean(a.score for a in graded) if graded else None,
-            streak_days=streak_days(days, self.now().astimezone(tz).date()),
-            per_topic=per_topic,
-            weakest_topics=tuple(ranked[:WEAKEST_TOPICS]),
-        )
+        return progress(attempts, seen, bank, timezone=user.timezone if user else "UTC", now=self.now())
 
     # ---- internals --------------------------------------------------------------------------------
 
@@ -521,19 +506,3 @@ class Practice:
     @staticmethod
     async def _save_review(session: Session, user_id: int, state: ReviewState) -> None:
         await repository.save_review(session=session, user_id=user_id, state=state)
-
-
-def _topic_progress(
-    bank: Bank, topic: str, title: str, graded: Sequence[repository.AttemptRow], seen: Collection[str]
-) -> TopicProgress:
-    """One topic's line in the stats."""
-    scores = [a.score for a in graded if a.topic == topic]
-    questions = bank.in_topic(topic)
-    return TopicProgress(
-        topic=topic,
-        title=title,
-        answered=len(scores),
-        average=fmean(scores) if scores else None,
-        questions_seen=sum(q.id in seen for q in questions),
-        questions_total=len(questions),
-    )

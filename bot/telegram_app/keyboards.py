@@ -11,7 +11,7 @@ from bot.domain.decks import DeckInfo
 from bot.domain.interview.results import AskedInRound, Debrief, RoundSpec, RoundStep
 from bot.domain.interview.rules import LENGTH_CHOICES, LEVELS
 from bot.domain.pushtime import COMMON_ZONES
-from bot.rendering import deck_texts, texts
+from bot.rendering import deck_texts, settings_texts, texts
 from bot.rendering import interview_texts as itexts
 from bot.telegram_app import callbacks
 from bot.telegram_app.callbacks import ALL_TOPICS, Button, fits
@@ -65,8 +65,10 @@ def topics_keyboard(choice: TopicChoice) -> InlineKeyboardMarkup:
         for topic, title in choice.titles.items()
     ]
     rows = _rows(buttons, TOPICS_PER_ROW)
-    rows.append([_button(_mark(not choice.topics, texts.BUTTON_ALL_TOPICS), callbacks.ToggleTopic(ALL_TOPICS))])
-    levels = [(0, texts.BUTTON_ANY_LEVEL), *texts.LEVEL_NAMES.items()]
+    rows.append(
+        [_button(_mark(not choice.topics, settings_texts.BUTTON_ALL_TOPICS), callbacks.ToggleTopic(ALL_TOPICS))]
+    )
+    levels = [(0, settings_texts.BUTTON_ANY_LEVEL), *texts.LEVEL_NAMES.items()]
     rows.append(
         [_button(_mark((choice.difficulty or 0) == level, name), callbacks.SetLevel(level)) for level, name in levels]
     )
@@ -86,11 +88,11 @@ def settings_keyboard(*, subscribed: bool, weekdays_only: bool) -> InlineKeyboar
     if subscribed:
         rows.append(
             [
-                _button(_mark(not weekdays_only, texts.BUTTON_EVERY_DAY), callbacks.PushDays("every")),
-                _button(_mark(weekdays_only, texts.BUTTON_WEEKDAYS), callbacks.PushDays("weekdays")),
+                _button(_mark(not weekdays_only, settings_texts.BUTTON_EVERY_DAY), callbacks.PushDays("every")),
+                _button(_mark(weekdays_only, settings_texts.BUTTON_WEEKDAYS), callbacks.PushDays("weekdays")),
             ]
         )
-    rows.append([_button(texts.BUTTON_PICK_ZONE, callbacks.PickZone())])
+    rows.append([_button(settings_texts.BUTTON_PICK_ZONE, callbacks.PickZone())])
     return InlineKeyboardMarkup(rows)
 
 

@@ -18,8 +18,8 @@ from telegram.error import BadRequest
 from bot.domain.interview.results import Answered, Debrief, RoundStep
 from bot.domain.practice import Asked, EmptyPool, NothingToRetry, Stats, UnknownTopic
 from bot.domain.users import UserInfo
+from bot.rendering import debrief_texts, texts
 from bot.rendering import interview_texts as itexts
-from bot.rendering import texts
 from bot.rendering.charts import ChartLabels, TopicBar
 from bot.telegram_app.chart_worker import render_in_worker
 from bot.telegram_app.context import Context
@@ -109,11 +109,11 @@ async def send_answered(update: Update, context: Context, result: Answered) -> N
 async def send_debrief(update: Update, context: Context, debrief: Debrief) -> None:
     """The debrief, then its chart as a photo (skipped if nothing was answered or rendering fails)."""
     titles = context.bot_data.conversation.titles(step_user(update))
-    await send_rich(update, context, itexts.debrief(debrief, titles), debrief_keyboard(debrief))
+    await send_rich(update, context, debrief_texts.debrief(debrief, titles), debrief_keyboard(debrief))
     if debrief.answered == 0:
         return
     bars = [TopicBar(t.title, t.round_score, t.all_time) for t in debrief.per_topic]
-    await send_chart(update, context, bars, itexts.debrief_chart_labels(), itexts.chart_caption(debrief))
+    await send_chart(update, context, bars, debrief_texts.debrief_chart_labels(), debrief_texts.chart_caption(debrief))
 
 
 async def send_stats(update: Update, context: Context, stats: Stats) -> None:
@@ -121,7 +121,7 @@ async def send_stats(update: Update, context: Context, stats: Stats) -> None:
     await send(update, context, texts.stats(stats))
     bars = [TopicBar(t.title, None, t.average) for t in stats.per_topic if t.average is not None]
     if bars:
-        await send_chart(update, context, bars, itexts.stats_chart_labels(), itexts.STATS_CHART_CAPTION)
+        await send_chart(update, context, bars, debrief_texts.stats_chart_labels(), debrief_texts.STATS_CHART_CAPTION)
 
 
 async def send_chart(update: Update, context: Context, bars: list[TopicBar], labels: ChartLabels, caption: str) -> None:

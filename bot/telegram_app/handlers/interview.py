@@ -8,8 +8,8 @@ from bot.domain.conversation import InRound, LeftRound, RoundOptions
 from bot.domain.interview.results import AlreadyInRound, BadRoundArgs, NoActiveRound, RoundSpec, RoundStarted
 from bot.domain.practice import EmptyPool, NothingToRetry, UnknownTopic
 from bot.domain.users import InvalidSetting
+from bot.rendering import debrief_texts, texts
 from bot.rendering import interview_texts as itexts
-from bot.rendering import texts
 from bot.services.conversation import Started
 from bot.telegram_app import callbacks
 from bot.telegram_app.context import Context
@@ -69,7 +69,7 @@ async def history_command(update: Update, context: Context) -> None:
     """/history: past rounds with date, score and verdict."""
     conversation = context.bot_data.conversation
     history = await conversation.history(sender(update))
-    await send_rich(update, context, itexts.history(history, conversation.titles(step_user(update))))
+    await send_rich(update, context, debrief_texts.history(history, conversation.titles(step_user(update))))
 
 
 async def timelimit_command(update: Update, context: Context) -> None:

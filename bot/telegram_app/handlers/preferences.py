@@ -16,7 +16,7 @@ from bot.domain.conversation import (
 )
 from bot.domain.practice import UnknownTopic
 from bot.domain.users import InvalidSetting
-from bot.rendering import texts
+from bot.rendering import settings_texts, texts
 from bot.telegram_app import callbacks
 from bot.telegram_app.context import Context
 from bot.telegram_app.handlers.practice import answer_query
@@ -34,7 +34,7 @@ async def _send_topics(update: Update, context: Context, result: TopicChoice | U
     if isinstance(result, UnknownTopic):
         await send(update, context, texts.unknown_topic(result))
     else:
-        text = texts.topic_choices(result.topics, result.titles, result.difficulty)
+        text = settings_texts.topic_choices(result.topics, result.titles, result.difficulty)
         await send(update, context, text, topics_keyboard(result))
 
 
@@ -47,7 +47,7 @@ async def settings_command(update: Update, context: Context) -> None:
     result = await conversation.change_setting(sender(update), context.args)
     match result:
         case SettingsUsage():
-            await send(update, context, texts.SETTINGS_USAGE)
+            await send(update, context, settings_texts.SETTINGS_USAGE)
         case TopicChoice() | UnknownTopic():
             await _send_topics(update, context, result)
         case _:
@@ -56,11 +56,11 @@ async def settings_command(update: Update, context: Context) -> None:
 
 async def _send_settings(update: Update, context: Context, result: SettingsView | InvalidSetting) -> None:
     if isinstance(result, InvalidSetting):
-        await send(update, context, texts.invalid_setting(result) + "\n" + texts.SETTINGS_USAGE)
+        await send(update, context, settings_texts.invalid_setting(result) + "\n" + settings_texts.SETTINGS_USAGE)
         return
     current = result.settings
     markup = settings_keyboard(subscribed=current.daily_time is not None, weekdays_only=current.weekdays_only)
-    await send(update, context, texts.settings(current, result.titles), markup)
+    await send(update, context, settings_texts.settings(current, result.titles), markup)
 
 
 async def subscribe_command(update: Update, context: Context) -> None:
@@ -68,18 +68,22 @@ async def subscribe_command(update: Update, context: Context) -> None:
     result = await context.bot_data.conversation.subscribe(sender(update), context.args or [])
     match result:
         case BadSubscribeArgument(argument=argument):
-            await send(update, context, texts.bad_subscribe_argument(argument))
+            await send(update, context, settings_texts.bad_subscribe_argument(argument))
         case InvalidSetting():
-            await send(update, context, texts.invalid_setting(result) + "\n" + texts.SUBSCRIBE_USAGE)
+            await send(update, context, settings_texts.invalid_setting(result) + "\n" + settings_texts.SUBSCRIBE_USAGE)
         case Subscribed(settings=current, zone_given=zone_given):
             markup = None if zone_given else zone_keyboard()
-            await send(update, context, texts.subscribed(current, zone_given=zone_given), markup)
+            await send(update, context, settings_texts.subscribed(current, zone_given=zone_given), markup)
 
 
 async def unsubscribe_command(update: Update, context: Context) -> None:
     """/unsubscribe: no more daily questions."""
     result = await context.bot_data.conversation.unsubscribe(sender(update))
-    await send(update, context, texts.NOT_SUBSCRIBED if isinstance(result, NotSubscribed) else texts.UNSUBSCRIBED)
+    await send(
+        update,
+        context,
+        settings_texts.NOT_SUBSCRIBED if isinstance(result, NotSubscribed) else settings_texts.UNSUBSCRIBED,
+    )
 
 
 async def delete_me_command(update: Update, context: Context) -> None:
@@ -99,7 +103,7 @@ async def toggle_topic_button(update: Update, context: Context) -> None:
         await answer_query(update, texts.UNKNOWN_BUTTON)
         return
     await _redraw_topics(update, result)
-    await answer_query(update, texts.TOPIC_SAVED)
+    await answer_query(update, settings_texts.TOPIC_SAVED)
 
 
 async def set_level_button(update: Update, context: Context) -> None:
@@ -107,19 +111,21 @@ async def set_level_button(update: Update, context: Context) -> None:
     button = callbacks.SetLevel.of(update)
     result = await context.bot_data.conversation.set_difficulty(sender(update), button.level or None)
     if isinstance(result, InvalidSetting):
-        await answer_query(update, html.unescape(texts.invalid_setting(result)))
+        await answer_query(update, html.unescape(settings_texts.invalid_setting(result)))
         return
     await _redraw_topics(update, result)
-    await answer_query(update, texts.TOPIC_SAVED)
+    await answer_query(update, settings_texts.TOPIC_SAVED)
 
 
 async def _redraw_topics(update: Update, choice: TopicChoice) -> None:
-    await edit(update, texts.topic_choices(choice.topics, choice.titles, choice.difficulty), topics_keyboard(choice))
+    await edit(
+        update, settings_texts.topic_choices(choice.topics, choice.titles, choice.difficulty), topics_keyboard(choice)
+    )
 
 
 async def pick_zone_button(update: Update, context: Context) -> None:
     """Change time zone: the common zones as buttons."""
-    await send(update, context, texts.ZONE_PICK, zone_keyboard())
+    await send(update, context, settings_texts.ZONE_PICK, zone_keyboard())
     await answer_query(update)
 
 
