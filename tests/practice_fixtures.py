@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.domain.bank import Bank, load_bank
+from bot.domain.bank import DEFAULT_BANK_DIR, Bank, load_bank
 from bot.domain.glossary import Glossary
 from bot.domain.grading import Grader
 from bot.domain.models import Concept, Kind, Question
@@ -53,14 +53,19 @@ class FrozenClock:
         return self.now
 
 
+def real_bank_paths() -> list[Path]:
+    """Where ``real_bank`` comes from: ``TEST_BANK_PATH``, or the shipped bank."""
+    path = os.environ.get("TEST_BANK_PATH")
+    return [Path(path)] if path else [DEFAULT_BANK_DIR]
+
+
 @cache
 def real_bank() -> Bank:
     """The shipped bank, loaded once per run (validation grades every example answer).
 
     ``TEST_BANK_PATH`` points the bot's tests at another bank folder, e.g. a snapshot of
     the last commit while bank files are being edited."""
-    path = os.environ.get("TEST_BANK_PATH")
-    return load_bank([path] if path else ())
+    return load_bank(real_bank_paths())
 
 
 @cache

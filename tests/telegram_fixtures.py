@@ -26,7 +26,7 @@ from bot.telegram_app.context import BotApplication
 from bot.telegram_app.daily import PushReport, PushRunner
 from bot.telegram_app.flood import FloodGuard
 from tests.emulator import TelegramEmulator
-from tests.practice_fixtures import real_bank, real_grader
+from tests.practice_fixtures import real_bank, real_bank_paths, real_grader
 
 
 class FakeClock:
@@ -93,7 +93,7 @@ async def running_bot(
         real_bank(),
         make_sessionmaker(engine),
         grader=real_grader(),
-        bank_paths=settings.bank_folders,
+        bank_paths=real_bank_paths(),
         push_grace=dtm.timedelta(minutes=settings.push_grace_minutes),
         clock=clock or utc_now,
     )

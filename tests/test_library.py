@@ -22,7 +22,7 @@ from bot.services.practice import Practice
 from bot.storage import published
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
 from bot.storage.unit_of_work import transaction
-from tests.practice_fixtures import FrozenClock, real_bank, real_grader, user_info
+from tests.practice_fixtures import FrozenClock, real_bank, real_bank_paths, real_grader, user_info
 from tests.test_decks import GOOD_DECK
 
 pytest_plugins = ["tests.practice_fixtures"]
@@ -33,7 +33,7 @@ ALICE = user_info(1001)
 def process(sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock) -> tuple[Practice, Library]:
     """One bot process's bank in service: the shipped bank files, this database."""
     practice = Practice(real_bank(), real_grader(), sessionmaker, clock)
-    return practice, Library(practice, [DEFAULT_BANK_DIR])
+    return practice, Library(practice, real_bank_paths())
 
 
 async def store_clashing_deck(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
