@@ -33,7 +33,7 @@ from bot.rendering import texts
 from bot.services import Services, build_services
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
 from bot.telegram_app import callbacks, chart_worker
-from bot.telegram_app.context import CONTEXT_TYPES, BotApplication, new_job_queue
+from bot.telegram_app.context import CONTEXT_TYPES, BotApplication, Handler, new_job_queue
 from bot.telegram_app.daily import PushRunner, schedule_push
 from bot.telegram_app.flood import MAX_CONCURRENT_UPDATES, FloodGuard, PerUserUpdateProcessor
 from bot.telegram_app.handlers import admin, decks, interview, messages, practice, preferences
@@ -45,7 +45,7 @@ SEND_RETRIES = 3
 WEBHOOK_PATH = "telegram"
 
 # Each button action and the handler it goes to (one CallbackQueryHandler each, pattern=Button.matches).
-BUTTONS: tuple[tuple[type[callbacks.Button], Any], ...] = (
+BUTTONS: tuple[tuple[type[callbacks.Button], Handler], ...] = (
     (callbacks.NextQuestion, practice.next_button),
     (callbacks.Hint, practice.hint_button),
     (callbacks.Reveal, practice.reveal_button),
@@ -145,7 +145,7 @@ def build_application(
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, messages.edited_message))
     # 2. The commands of the menu (and /next as an alias of /question). The conversation service
     #    decides whether /hint, /answer, /skip, /cancel and /question act on a round or on practice.
-    commands = (
+    commands: tuple[tuple[list[str], Handler], ...] = (
         (["start"], practice.start),
         (["help"], practice.help_command),
         (["question", "next"], practice.question_command),
@@ -168,14 +168,14 @@ def build_application(
         (["reload"], admin.reload_command),
         (["decks"], admin.waiting_decks_command),
     )
-    for names, callback in commands:
-        application.add_handler(CommandHandler(names, callback))
+    for names, command in commands:
+        application.add_handler(CommandHandler(names, command))
     # 3. Any other command: after the known ones, before free text would take it as an answer.
     application.add_handler(MessageHandler(filters.COMMAND, messages.unknown_command))
     # 4. Inline buttons: one handler per button action, each seeing only its own well-formed data
     #    (callbacks.py builds and parses all of it); anything else is an unknown button.
-    for button, callback in BUTTONS:
-        application.add_handler(CallbackQueryHandler(callback, pattern=button.matches))
+    for button, pressed in BUTTONS:
+        application.add_handler(CallbackQueryHandler(pressed, pattern=button.matches))
     application.add_handler(CallbackQueryHandler(messages.unknown_button))
     # 5. A file in a private chat is a deck of the sender's own questions.
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, decks.deck_received))

@@ -8,8 +8,10 @@ keys, no casts.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.services.conversation import Conversation
@@ -41,6 +43,8 @@ class BotServices:
 Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotServices]
 """The ``context`` argument of every handler and job."""
 CONTEXT_TYPES = ContextTypes(bot_data=BotServices)
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+"""What every handler is: ``async def name(update, context) -> None``."""
 BotApplication = Application[ExtBot[int], Context, dict[Any, Any], dict[Any, Any], BotServices, JobQueue[Context]]
 """The application the composition root builds (its bot rate-limited: ``AIORateLimiter`` retries are ints)."""
 

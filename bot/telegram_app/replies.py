@@ -80,6 +80,13 @@ async def edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
     return True
 
 
+async def answer_query(update: Update, notice: str | None = None) -> None:
+    """Answer the button press (with a short notice, or none): the button stops spinning."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(notice)
+
+
 # ---- results several handlers reply with -------------------------------------------------------------
 
 

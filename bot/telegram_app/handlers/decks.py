@@ -31,9 +31,8 @@ from bot.rendering import deck_texts, texts
 from bot.telegram_app import callbacks
 from bot.telegram_app.context import Context
 from bot.telegram_app.handlers.admin import is_admin
-from bot.telegram_app.handlers.practice import answer_query
 from bot.telegram_app.keyboards import deck_keyboard, delete_deck_keyboard, my_decks_keyboard, publish_keyboard
-from bot.telegram_app.replies import edit, send, send_asked, sender
+from bot.telegram_app.replies import answer_query, edit, send, send_asked, sender
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from bot.rendering import interview_texts as itexts
 from bot.services.conversation import Started
 from bot.telegram_app import callbacks
 from bot.telegram_app.context import Context
-from bot.telegram_app.handlers.practice import answer_query
 from bot.telegram_app.keyboards import options_keyboard
 from bot.telegram_app.replies import (
+    answer_query,
     edit,
     send_answered,
     send_asked,

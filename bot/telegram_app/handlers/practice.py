@@ -16,7 +16,16 @@ from bot.rendering import texts
 from bot.telegram_app import callbacks
 from bot.telegram_app.context import Context
 from bot.telegram_app.keyboards import feedback_keyboard, leave_keyboard
-from bot.telegram_app.replies import send, send_answered, send_asked, send_debrief, send_rich, send_stats, sender
+from bot.telegram_app.replies import (
+    answer_query,
+    send,
+    send_answered,
+    send_asked,
+    send_debrief,
+    send_rich,
+    send_stats,
+    sender,
+)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -110,13 +119,6 @@ async def stats_command(update: Update, context: Context) -> None:
 
 
 # ---- buttons ------------------------------------------------------------------------------------------
-
-
-async def answer_query(update: Update, notice: str | None = None) -> None:
-    """Answer the button press (with a short notice, or none): the button stops spinning."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer(notice)
 
 
 async def next_button(update: Update, context: Context) -> None:

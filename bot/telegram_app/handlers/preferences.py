@@ -19,9 +19,8 @@ from bot.domain.users import InvalidSetting
 from bot.rendering import settings_texts, texts
 from bot.telegram_app import callbacks
 from bot.telegram_app.context import Context
-from bot.telegram_app.handlers.practice import answer_query
 from bot.telegram_app.keyboards import delete_keyboard, settings_keyboard, topics_keyboard, zone_keyboard
-from bot.telegram_app.replies import edit, send, sender
+from bot.telegram_app.replies import answer_query, edit, send, sender
 
 
 async def topics_command(update: Update, context: Context) -> None:
