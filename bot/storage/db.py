@@ -18,8 +18,6 @@ from sqlalchemy import Connection, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.storage import sqlite_driver
-
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -55,10 +53,8 @@ def create_engine_from_url(url: str | URL, **kwargs: Any) -> AsyncEngine:
         return create_async_engine(parsed, pool_pre_ping=True, **kwargs)
     if not _is_sqlite_memory(parsed) and parsed.database:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    arguments, options = parsed.get_dialect()().create_connect_args(parsed)
-    options = {**options, "timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})}
-    creator = sqlite_driver.async_creator(arguments, options)
-    engine = create_async_engine(parsed, async_creator=creator, **kwargs)
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})}
+    engine = create_async_engine(parsed, connect_args=connect_args, **kwargs)
     _configure_sqlite(engine, wal=not _is_sqlite_memory(parsed))
     return engine
 

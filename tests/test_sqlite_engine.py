@@ -1,4 +1,4 @@
-"""The SQLite driver connection (``bot.storage.sqlite_driver``): DBAPI results unchanged, one thread hop a statement."""
+"""The SQLite engine from ``create_engine_from_url``: whole results, rollback on failure, writers take turns."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiosqlite
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, exc, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage import sqlite_driver
 from bot.storage.db import create_engine_from_url
 
 metadata = MetaData()
@@ -27,21 +25,12 @@ notes = Table(
 @pytest.fixture(params=["file", "memory"])
 async def sqlite_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     """An engine as the bot makes it, on a file and in memory."""
-    url = f"sqlite:///{tmp_path / 'driver.db'}" if request.param == "file" else "sqlite://"
+    url = f"sqlite:///{tmp_path / 'engine.db'}" if request.param == "file" else "sqlite://"
     engine = create_engine_from_url(url)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
     yield engine
     await engine.dispose()
-
-
-async def test_the_engine_uses_the_buffered_connection(sqlite_engine: AsyncEngine) -> None:
-    """Every connection the bot's SQLite engine opens is the one-hop driver, on a daemon thread."""
-    async with sqlite_engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-    assert isinstance(driver, sqlite_driver.Connection)
-    assert driver._thread.daemon
 
 
 async def test_results_rowcounts_and_ids_are_those_of_sqlite(sqlite_engine: AsyncEngine) -> None:
@@ -80,26 +69,6 @@ async def test_a_failed_statement_raises_and_rolls_back(sqlite_engine: AsyncEngi
     async with sqlite_engine.connect() as connection:
         bodies = (await connection.execute(select(notes.c.body))).scalars().all()
     assert bodies == ["kept"]
-
-
-async def test_a_statement_is_one_call_on_the_connection_thread(
-    sqlite_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The point of the driver: aiosqlite's cursor, execute, fetch and close hops become one."""
-    calls = 0
-    original = aiosqlite.Connection._execute
-
-    async def counting(self: aiosqlite.Connection, fn: object, *args: object, **kwargs: object) -> object:
-        nonlocal calls
-        calls += 1
-        return await original(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
-
-    async with sqlite_engine.connect() as connection:
-        await connection.execute(select(notes))  # the first use of a connection may set it up
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
-        rows = await connection.execute(select(notes.c.id, notes.c.body))
-        assert rows.all() == []
-        assert calls == 1
 
 
 async def test_writers_on_two_connections_take_turns(tmp_path: Path) -> None:
