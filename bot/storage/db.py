@@ -57,6 +57,13 @@ def create_engine_from_url(url: str | URL, **kwargs: Any) -> AsyncEngine:
     if not memory and parsed.database:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})}
+    if not memory:  # an in-memory database is one StaticPool connection anyway
+        # Every transaction takes SQLite's one write lock at BEGIN (below), so a second connection
+        # in this process could only wait for it in SQLite's busy handler, which polls with sleeps
+        # of up to 100 ms. One pooled connection makes the wait a queue that hands the connection
+        # over the moment it comes back, and never opens (and discards) an overflow connection,
+        # each with its own aiosqlite thread, under load. Other processes still wait on the lock.
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs}
     # The reset on return is done below, only when a transaction is still open.
     kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(parsed, connect_args=connect_args, **kwargs)
