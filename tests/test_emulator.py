@@ -95,10 +95,10 @@ def assert_fully_parsed(obj: object, path: str = "object") -> None:
     """Fail if PTB left any field it doesn't know in ``api_kwargs`` (recursively)."""
     if isinstance(obj, TelegramObject):
         assert not obj.api_kwargs, f"{path} ({type(obj).__name__}) has unknown fields {dict(obj.api_kwargs)}"
-        # Raw slot values (include_private) so that deprecated properties are not touched.
-        for name, value in obj._get_attrs(include_private=True).items():
-            if name not in ("_bot", "api_kwargs", "_frozen", "_id_attrs"):
-                assert_fully_parsed(value, f"{path}.{name.lstrip('_')}")
+        # to_dict(recursive=False) keeps nested objects as they are, and gives deprecated fields
+        # without reading their properties; only sequences come back as dicts, so read those again.
+        for name, value in obj.to_dict(recursive=False).items():
+            assert_fully_parsed(getattr(obj, name) if isinstance(value, list) else value, f"{path}.{name}")
     elif isinstance(obj, list | tuple):
         for index, item in enumerate(obj):
             assert_fully_parsed(item, f"{path}[{index}]")
