@@ -25,6 +25,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.config import Settings, configure_logging
 from bot.domain.bank import Bank, BankError, load_bank
@@ -85,13 +86,15 @@ def build_application(
     flood_guard: FloodGuard | None = None,
     push_runner: PushRunner | None = None,
     schedule_daily_push: bool = True,
+    request: BaseRequest | None = None,
 ) -> BotApplication:
     """The bot, ready to run: every handler registered here and nowhere else.
 
     ``engine`` (the one behind the services) is migrated in ``post_init`` if asked, and
     disposed in ``post_shutdown``. ``flood_guard`` defaults to 10 messages per 5 s per user.
     ``push_runner`` defaults to one over ``services.daily``; the push runs every minute on
-    the JobQueue unless ``schedule_daily_push`` is off.
+    the JobQueue unless ``schedule_daily_push`` is off. ``request`` replaces PTB's HTTP layer
+    (its public ``BaseRequest`` extension point) for every Bot API call: the offline tests use it.
     """
     builder = (
         ApplicationBuilder()
@@ -105,6 +108,8 @@ def build_application(
             PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, flood_guard if flood_guard is not None else FloodGuard())
         )
     )
+    if request is not None:
+        builder = builder.request(request)
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")

@@ -2,7 +2,7 @@
 
 from .client import CallbackPress, EmulatedUser, GroupChat
 from .faults import CallRecord, Fault, RateLimit
-from .formatting import EntityParseError, find_entities, parse_html, parse_markdown_v2, utf16_len
+from .formatting import EntityParseError, find_entities, parse_html, utf16_len
 from .media import StoredFile, make_png
 from .protocol import ApiError
 from .ptb import make_bot, run_polling
@@ -30,7 +30,6 @@ __all__ = [
     "make_bot",
     "make_png",
     "parse_html",
-    "parse_markdown_v2",
     "run_polling",
     "utf16_len",
 ]
