@@ -55,19 +55,28 @@ class Glossary:
 
     def canonicalize(self, tokens: list[Token]) -> list[Token]:
         """Replace every glossary phrase in a token stream by its group id, longest match first."""
-        if not self._trie:
+        trie = self._trie
+        if not trie:
             return tokens
         out: list[Token] = []
         i = 0
         changed = False
-        while i < len(tokens):
-            gid, end = self._longest_match(tokens, i)
-            if gid is None:
-                out.append(tokens[i])
+        count = len(tokens)
+        while i < count:
+            token = tokens[i]
+            term = token.term
+            if term not in trie and not (term.endswith("s") and term[:-1] in trie):
+                out.append(token)
                 i += 1
                 continue
-            first, last = tokens[i], tokens[end - 1]
-            out.append(Token(gid, first.start, last.end, first.sentence, first.clause, first.scope))
+            gid, end = self._longest_match(tokens, i)
+            if gid is None:
+                out.append(token)
+                i += 1
+                continue
+            last = tokens[end - 1]
+            parts = tuple(t.term for t in tokens[i:end])
+            out.append(token._replace(term=gid, end=last.end, negated=False, reach=0, parts=parts))
             changed = True
             i = end
         return mark_negation(out) if changed else out

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.bank import EXAMPLE_MIN_SCORE, MIN_CONCEPTS, Bank
+from bot.core.bank import EXAMPLE_MIN_SCORE, ID_RE, MIN_CONCEPTS, Bank, alias_problem
 from bot.core.glossary import Glossary
-from bot.core.grading import ECHO_RUN, Grader
+from bot.core.grading import Grader, echo_ngrams, echo_positions
 from bot.core.models import Concept, Kind, Question, Source
-from bot.core.text import NEGATION, STOPWORDS, Token, phrase_words, stem, tokenize
+from bot.core.text import NEGATION, STOPWORDS, Token, stem, tokenize
 
 MAX_CONCEPTS = 8
 """More key ideas than this are merged: a reviewer reads every one, a user sees them as a checklist."""
@@ -37,7 +37,6 @@ DEFAULT_DIFFICULTY = 2
 CSV_EXTENSIONS = frozenset({".csv"})
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
 
-_ARTICLES = frozenset({"a", "an", "the"})
 _QUESTION_HEADERS = frozenset({"question", "questions", "q", "prompt", "question text"})
 _ANSWER_HEADERS = frozenset(
     {"answer", "answers", "a", "reference", "reference answer", "model answer", "expected answer", "solution"}
@@ -602,15 +601,9 @@ def _specific(term: str, rarity: TermRarity, share: float) -> bool:
 
 
 def _echo_positions(question: str, tokens: Sequence[Token], grader: Grader) -> set[int]:
-    """Reference positions the grader ignores as copied from the question (runs of ECHO_RUN terms)."""
+    """Reference positions the grader ignores as copied from the question (the grader's own rule)."""
     q_terms = [t.term for t in grader.glossary.canonicalize(tokenize(question))]
-    runs = {tuple(q_terms[i : i + ECHO_RUN]) for i in range(len(q_terms) - ECHO_RUN + 1)}
-    terms = [t.term for t in tokens]
-    echo: set[int] = set()
-    for i in range(len(terms) - ECHO_RUN + 1):
-        if tuple(terms[i : i + ECHO_RUN]) in runs:
-            echo.update(range(i, i + ECHO_RUN))
-    return echo
+    return echo_positions(tokens, echo_ngrams(q_terms))
 
 
 def _novel_terms(question: str, reference: str, grader: Grader) -> frozenset[str]:
@@ -682,13 +675,8 @@ def _with_contradicts(
 
 
 def _alias_allowed(alias: str, question: str, grader: Grader) -> bool:
-    """The validator's alias rules (see ``bank._check_grading``): no echo of the question, no shrinking."""
-    terms = grader.alias_terms(alias)
-    if not terms or not tokenize(alias) or set(terms) <= grader.question_terms(question):
-        return False
-    words = [w for w in phrase_words(alias) if w not in _ARTICLES]
-    shrunk = len(terms) == 1 and not terms[0].startswith("=") and not grader.alias_is_negated(alias)
-    return not (len(words) >= 2 and shrunk)
+    """The validator's alias rules (``bank.alias_problem``): no echo of the question, no shrinking."""
+    return bool(tokenize(alias)) and alias_problem(alias, question, grader) is None
 
 
 def _verified(question: str, reference: str, units: Sequence[_Unit], grader: Grader) -> list[_Unit]:
@@ -777,7 +765,6 @@ def _concepts(units: Sequence[_Unit], infos: Sequence[float]) -> tuple[Concept, 
 
 # ---- questions ---------------------------------------------------------------------------------
 
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 _SLUG_WORDS = 6
 _SLUG_LENGTH = 40
 
@@ -801,7 +788,7 @@ def _ascii(text: str) -> str:
 
 
 def _unique(base: str, taken: set[str], fallback: str) -> str:
-    base = base if _ID_RE.match(base) else fallback
+    base = base if ID_RE.match(base) else fallback
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
@@ -819,7 +806,7 @@ def choose_topic(deck: ParsedDeck, requested: str | None, existing: Mapping[str,
     single = next(iter(sections)) if len(sections) == 1 else ""
     stem = Path(deck.path).stem
     if requested is not None:
-        if not _ID_RE.match(requested):
+        if not ID_RE.match(requested):
             raise DeckError(f"topic {requested!r} is not a valid id (2-48 lowercase letters, digits and dashes)")
         if requested in existing:
             raise DeckError(f"topic {requested!r} is already in the bank; choose another with --topic")
@@ -827,7 +814,7 @@ def choose_topic(deck: ParsedDeck, requested: str | None, existing: Mapping[str,
     else:
         words = re.findall(r"[a-z0-9]+", _ascii(single or stem).casefold())
         base = "-".join(words)[:_SLUG_LENGTH].strip("-")
-        base = base if _ID_RE.match(base) else "imported"
+        base = base if ID_RE.match(base) else "imported"
         topic, n = base, 1
         while topic in existing:
             topic = f"{base}-imported" + (f"-{n}" if n > 1 else "")
