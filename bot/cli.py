@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from bot.core.bank import Bank, BankError, check_bank, load_bank
+from bot.core.bank import Bank, BankError, check_bank, load_bank, unguarded_concepts
 from bot.core.batch import grade_lines
 from bot.core.importer import DeckError, deck_to_yaml, import_file
 
@@ -102,7 +102,12 @@ def _bank_check(paths: Sequence[str], out: IO[str]) -> int:
         print(f"bank check: {len(issues)} problem(s)", file=sys.stderr)
         return 1
     assert bank is not None
+    unguarded = unguarded_concepts(bank)
+    for note in unguarded:  # not errors: concepts to review, which a wrong answer could state unnoticed
+        print(f"{note} (no sibling or pole in its name, no 'contradicts')", file=sys.stderr)
     print(f"bank check: OK, {len(bank.questions)} questions in {len(bank.topics)} topics", file=out)
+    if unguarded:
+        print(f"{len(unguarded)} two-sided concept(s) nothing guards against a swap (listed above)", file=out)
     return 0
 
 

@@ -28,6 +28,8 @@ class Glossary:
     groups: tuple[tuple[str, ...], ...] = ()
     _trie: dict[str, dict] = field(default_factory=dict, init=False, repr=False)  # type: ignore[type-arg]
     _members: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, init=False, repr=False)
+    _firsts: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    """Terms a phrase can start with (and their plurals): most tokens are not, and skip the trie."""
 
     def __post_init__(self) -> None:
         for group in self.groups:
@@ -43,6 +45,7 @@ class Glossary:
                     node = node.setdefault(term, {})
                 node[_END] = gid  # type: ignore[assignment]
             self._members[gid] = tuple(members)
+        self._firsts = frozenset(self._trie) | frozenset(term + "s" for term in self._trie)
 
     @classmethod
     def from_groups(cls, groups: Iterable[Sequence[str]]) -> Glossary:
@@ -55,20 +58,19 @@ class Glossary:
 
     def canonicalize(self, tokens: list[Token]) -> list[Token]:
         """Replace every glossary phrase in a token stream by its group id, longest match first."""
-        trie = self._trie
-        if not trie:
+        firsts = self._firsts
+        starts = [i for i, token in enumerate(tokens) if token.term in firsts]
+        if not starts:
             return tokens
         out: list[Token] = []
         i = 0
         changed = False
-        count = len(tokens)
-        while i < count:
-            token = tokens[i]
-            term = token.term
-            if term not in trie and not (term.endswith("s") and term[:-1] in trie):
-                out.append(token)
-                i += 1
+        for start in starts:
+            if start < i:
                 continue
+            out.extend(tokens[i:start])
+            i = start
+            token = tokens[i]
             gid, end = self._longest_match(tokens, i)
             if gid is None:
                 out.append(token)
@@ -79,7 +81,8 @@ class Glossary:
             out.append(token._replace(term=gid, end=last.end, negated=False, reach=0, parts=parts))
             changed = True
             i = end
-        return mark_negation(out) if changed else out
+        out.extend(tokens[i:])
+        return mark_negation(out) if changed else tokens
 
     def _longest_match(self, tokens: list[Token], start: int) -> tuple[str | None, int]:
         node = self._trie

@@ -164,6 +164,9 @@ class _Pattern:
     """For a structural variant: how many swaps (sibling or pole) from the concept's statement."""
     named_groups: frozenset[int] = frozenset()
     """Confusable groups the pattern names itself: no subject is looked for in those."""
+    anchor: int = 0
+    """Which of the terms is the most telling (rarest in the bank): matching starts from it, and
+    what the statement is about is read where it is."""
     either: bool = False
     """Matches in either polarity (reference mode, where polarity is compared clause against clause)."""
     pole: bool = False
@@ -202,6 +205,9 @@ class _Compiled:
     """The confusable entities the concept is about (named alone in its name): a sibling as subject is a swap."""
     context: tuple[Member, ...]
     """Entities the question is about (other groups): an opposite pole counts only when said of one."""
+    poles: tuple[Member, ...]
+    """Poles the concept's name states ("during training", "sparse"): an alias said in a clause
+    with the opposite pole instead, of the concept's own entity, states the concept wrongly."""
     names: frozenset[tuple[str, ...]]
     """Aliases that only name the concept's own entity ("generator"): they cover the concept
     unless the answer also states it of a sibling."""
@@ -232,7 +238,7 @@ class _CompiledQuestion:
 class _Answer:
     """An answer's tokens with the lookups every concept needs."""
 
-    __slots__ = ("_entity_cache", "index", "sentence_of", "text", "tokens")
+    __slots__ = ("_entity_cache", "index", "terms", "text", "tokens")
 
     def __init__(self, text: str, tokens: list[Token], echo: set[int]) -> None:
         self.text = text
@@ -247,8 +253,11 @@ class _Answer:
                 index[term] = [pos]
             else:
                 found.append(pos)
-            for part in token.parts:  # the words a glossary term swallowed still match
-                if part != term:
+        self.terms = frozenset(index)
+        """The terms the answer says (outside echoes), without the words glossary terms swallowed."""
+        for pos, token in enumerate(tokens):
+            if token.parts and pos not in echo:  # the words a glossary term swallowed still match
+                for part in token.parts:
                     index.setdefault(part, []).append(pos)
         self.index = index
         self._entity_cache: dict[tuple[int, int], Member | None] = {}
@@ -257,21 +266,22 @@ class _Answer:
         """The first place all the pattern's terms occur close together: positions and whether negated.
 
         ``by_scope`` keeps the match inside one scope (a clause, cut at "and", "so"...), as
-        statements are; otherwise inside one sentence. ``ordered`` also keeps the pattern's
-        word order ("ai subset ml" is not "ml subset ai"). Matches with the pattern's own
-        polarity come first.
+        statements are; otherwise inside one segment of a sentence (cut at "but", "whereas"...).
+        ``ordered`` also keeps the pattern's word order ("ai subset ml" is not "ml subset ai").
+        Matches with the pattern's own polarity come first.
         """
         other = None
-        for found in self.matches(pattern, by_scope=by_scope, ordered=ordered):
-            if found[1] == pattern.negated:
-                return found
-            other = other or found
+        for positions, negated, _ in self.matches(pattern, by_scope=by_scope, ordered=ordered):
+            if negated == pattern.negated:
+                return positions, negated
+            other = other or (positions, negated)
         return other
 
     def matches(
         self, pattern: _Pattern, *, by_scope: bool, ordered: bool = False
-    ) -> Iterator[tuple[tuple[int, ...], bool]]:
-        """Every place the pattern's terms occur close together (see :meth:`find`)."""
+    ) -> Iterator[tuple[tuple[int, ...], bool, int]]:
+        """Every place the pattern's terms occur close together (see :meth:`find`), with its anchor:
+        the position of the pattern's most telling term, where what the statement is about is read."""
         index = self.index
         lists = []
         for term in pattern.terms:
@@ -282,27 +292,35 @@ class _Answer:
         tokens = self.tokens
         if len(lists) == 1:
             for pos in lists[0]:
-                yield (pos,), tokens[pos].negated
+                yield (pos,), tokens[pos].negated, pos
             return
         window = len(lists) + _WINDOW_SLACK
-        anchor_list = min(lists, key=len)
-        for anchor in anchor_list:
-            home = tokens[anchor].scope if by_scope else tokens[anchor].sentence
+        for anchor in lists[pattern.anchor]:
+            here = tokens[anchor]
             chosen: list[int] = []
             for positions in lists:
                 best = -1
-                distance = window + 1
+                rank = (2, 0)
                 for pos in positions:
                     gap = pos - anchor if pos >= anchor else anchor - pos
-                    if gap < distance and (tokens[pos].scope if by_scope else tokens[pos].sentence) == home:
-                        best, distance = pos, gap
+                    if gap > window:
+                        continue
+                    token = tokens[pos]
+                    if token.scope == here.scope:
+                        candidate = (0, gap)
+                    elif by_scope or token.sentence != here.sentence or token.segment != here.segment:
+                        continue
+                    else:
+                        candidate = (1, gap)
+                    if candidate < rank:
+                        best, rank = pos, candidate
                 if best < 0:
                     break
                 chosen.append(best)
             else:
                 if max(chosen) - min(chosen) > window or (ordered and chosen != sorted(chosen)):
                     continue
-                yield tuple(sorted(set(chosen))), any(tokens[p].negated for p in chosen)
+                yield tuple(sorted(set(chosen))), any(tokens[p].negated for p in chosen), anchor
 
     def subject(self, member: Member, position: int, contrasts: Contrasts) -> Member | None:
         """The entity of ``member``'s group that the statement at ``position`` is about, if the answer says.
@@ -447,25 +465,27 @@ class Grader:
         return found is not None and found[1] == pattern.negated
 
     def two_sided(self, question: Question) -> list[str]:
-        """Names of concepts about one confusable entity or pole that nothing guards against a swap.
+        """Names of concepts about one side of a contrast that nothing guards against a swap.
 
-        A concept is guarded when structure can see it stated wrongly (it names an entity with
-        a sibling, or an alias carries a pole), or when it has ``contradicts`` phrases.
+        Their aliases name one entity of a confusable group that the concept's name does not,
+        and they have no ``contradicts``: "ROC ignores true negatives" would earn a concept
+        about the PR curve named without it. Naming the entity in the concept's name lets
+        structure guard it; a ``contradicts`` phrase guards what structure cannot express.
         """
-        compiled = self._cache.get(question) or self._compile(
-            question.question, question.concepts, question.example_answers
-        )
         unguarded = []
-        for concept, source in zip(compiled.concepts, question.concepts, strict=True):
-            if concept.variants or concept.entities or source.contradicts:
+        for concept in question.concepts:
+            if concept.contradicts:
                 continue
-            if self._mentions_contrast(source):
+            named = {e.group for t in self._pattern(concept.name).terms if (e := self.contrasts.entity(t)) is not None}
+            sides: dict[int, set[int]] = {}
+            for alias in concept.aliases:
+                for term in self._pattern(alias).terms:
+                    entity = self.contrasts.entity(term)
+                    if entity is not None:
+                        sides.setdefault(entity.group, set()).add(entity.side)
+            if any(len(seen) == 1 and group not in named for group, seen in sides.items()):
                 unguarded.append(concept.name)
         return unguarded
-
-    def _mentions_contrast(self, concept: Concept) -> bool:
-        terms = {t for a in (concept.name, *concept.aliases) for t in self._pattern(a).terms}
-        return any(self.contrasts.entity(t) is not None for t in terms)
 
     # ---- compilation ----------------------------------------------------------------
 
@@ -520,6 +540,7 @@ class Grader:
                     statements[index],
                     entities[index],
                     context[index],
+                    self._name_poles(self._pattern(concept.name)),
                     self._names(patterns[index], entities[index]),
                     evidence,
                 )
@@ -555,6 +576,14 @@ class Grader:
             tuple(clauses or ()),
         )
 
+    def _name_poles(self, name: _Pattern) -> tuple[Member, ...]:
+        """The poles a concept's name states, one side only (not "linear ... nonlinear")."""
+        poles = [p for t in name.terms for p in self.contrasts.poles(t) if not p.negated]
+        sides: dict[int, set[int]] = {}
+        for pole in poles:
+            sides.setdefault(pole.group, set()).add(pole.side)
+        return tuple(dict.fromkeys(p for p in poles if len(sides[p.group]) == 1))
+
     @staticmethod
     def _names(patterns: Sequence[_Pattern], entities: Sequence[Member]) -> frozenset[tuple[str, ...]]:
         """The aliases that only name one of the concept's own entities."""
@@ -587,7 +616,11 @@ class Grader:
         negated = any(t.term == NEGATION for t in tokens)
         terms = tuple(dict.fromkeys(t.term for t in tokens if t.term != NEGATION))
         groups = frozenset(e.group for t in terms if (e := self.contrasts.entity(t)) is not None)
-        return _Pattern(terms, negated, 0, groups)
+        return _Pattern(terms, negated, 0, groups, anchor=self._anchor(terms))
+
+    def _anchor(self, terms: Sequence[str]) -> int:
+        """The index of the most telling term (ties: the last, a statement's predicate comes late)."""
+        return max(range(len(terms)), key=lambda i: (self.weight(terms[i]), i)) if terms else 0
 
     def _one_sided(self, terms: Iterable[str]) -> dict[int, Member]:
         """The confusable entities named, for the groups where exactly one member is named."""
@@ -642,7 +675,8 @@ class Grader:
                         continue
                     by_pole = entity is None or swapped == term
                     groups = pattern.named_groups | ({entity.group} if entity is not None else set())
-                    variants.setdefault((terms, negated), _Pattern(terms, negated, 1, frozenset(groups), pole=by_pole))
+                    variant = _Pattern(terms, negated, 1, frozenset(groups), anchor=self._anchor(terms), pole=by_pole)
+                    variants.setdefault((terms, negated), variant)
         return tuple(variants.values())
 
     def _statements(
@@ -758,7 +792,7 @@ class Grader:
         penalty = CONTRADICTION_COST * sum(c.weight for c in contradicted) / total
         raw = max(0.0, coverage - penalty)
         # A reference's words are too few to tell what else an answer is about: bank questions only.
-        share, telling = (1.0, 0) if compiled.reference else self._vocabulary_share(compiled, view, echo)
+        share, telling = (1.0, 0) if compiled.reference else self._vocabulary_share(compiled, view)
         if raw > 0 and len(covered) == 1 and share < INCIDENTAL_SHARE:
             score = raw * INCIDENTAL_FACTOR
             notes.append("incidental")
@@ -776,20 +810,16 @@ class Grader:
             score, verdict, tuple(covered), tuple(missed), tuple(contradicted), coverage, max_score, tuple(notes)
         )
 
-    def _vocabulary_share(self, compiled: _CompiledQuestion, view: _Answer, echo: set[int]) -> tuple[float, int]:
+    @staticmethod
+    def _vocabulary_share(compiled: _CompiledQuestion, view: _Answer) -> tuple[float, int]:
         """How much of what the answer says is the question's own matter: the share of its words (the
         question's and filler aside) that its example answers and aliases use, and how many of those
         are telling. Vague filler and answers to other questions use few of them."""
-        question = compiled.question_terms
-        said = {
-            t.term
-            for pos, t in enumerate(view.tokens)
-            if t.term != NEGATION and pos not in echo and t.term not in question and not is_filler(t.term)
-        }
+        said = view.terms - compiled.question_terms - _FILLER
         if not said:
             return 0.0, 0
-        used = [t for t in said if t in compiled.answer_terms]
-        telling = sum(1 for t in used if compiled.answer_terms[t] >= EVIDENCE_WEIGHT)
+        used = [compiled.answer_terms[t] for t in said if t in compiled.answer_terms]
+        telling = sum(1 for weight in used if weight >= EVIDENCE_WEIGHT)
         return len(used) / len(said), telling
 
     def _judge(
@@ -807,25 +837,31 @@ class Grader:
             if hit is not None and hit[1] == pattern.negated:
                 return -1, hit[0]
         for pattern in concept.variants:
-            for positions, negated in view.matches(pattern, by_scope=True):
+            for positions, negated, anchor in view.matches(pattern, by_scope=True):
                 if negated != pattern.negated:
                     continue
                 if pattern.pole and not self._claims(concept, pattern, view, positions):
                     continue
                 if self._claimed_by_other(others, positions, view):
                     continue  # the swapped-in words state another concept of the question
-                swaps, explicit = self._swaps(concept, pattern, view, positions, pole=pattern.pole)
+                swaps, explicit = self._swaps(concept, pattern, view, anchor, pole=pattern.pole)
                 if swaps % 2 and (explicit or not pattern.pole):
                     return -1, positions
         wrong: tuple[int, ...] = ()
         named: tuple[int, ...] = ()  # covered only by naming the concept's own entity ("generator")
         for pattern in concept.patterns:
-            for positions, negated in view.matches(pattern, by_scope=False):
+            for positions, negated, anchor in view.matches(pattern, by_scope=False):
                 if negated != pattern.negated and not pattern.either:
                     if pattern.negated and len(pattern.terms) > 1:
                         wrong = wrong or positions  # the bank says "not X"; the answer says X
                     continue
-                swaps = self._swaps(concept, pattern, view, positions)[0]
+                swaps = self._swaps(concept, pattern, view, anchor)[0]
+                opposite = self._opposite_poles(concept, pattern, view, anchor)
+                if opposite:
+                    with_poles, explicit = self._swaps(concept, pattern, view, anchor, pole=True)
+                    if not explicit:
+                        continue  # an opposite pole nearby, but not said of the concept's subject: no verdict
+                    swaps = with_poles + opposite
                 if swaps == 0:
                     if pattern.terms in concept.names:
                         named = named or positions
@@ -838,7 +874,7 @@ class Grader:
             if found is None:
                 continue
             positions, swaps = found
-            subject_swaps, explicit = self._swaps(concept, _Pattern((), False), view, positions, pole=swaps > 0)
+            subject_swaps, explicit = self._swaps(concept, _Pattern((), False), view, positions[-1], pole=swaps > 0)
             if swaps and not explicit:
                 continue  # an opposite pole, but not said of the concept's own subject: no verdict
             swaps += subject_swaps
@@ -851,7 +887,7 @@ class Grader:
         return (1, named) if named else (0, ())
 
     def _swaps(
-        self, concept: _Compiled, pattern: _Pattern, view: _Answer, positions: tuple[int, ...], *, pole: bool = False
+        self, concept: _Compiled, pattern: _Pattern, view: _Answer, position: int, *, pole: bool = False
     ) -> tuple[int, bool]:
         """Swaps between the concept's statement and the answer's (the pattern's own, plus each sibling
         subject), and whether the answer names one of the concept's own entities as the subject.
@@ -866,7 +902,7 @@ class Grader:
             if entity.group in pattern.named_groups:
                 explicit = explicit or any(t in entity.terms for t in pattern.terms)
                 continue
-            subject = view.subject(entity, positions[0], contrasts)
+            subject = view.subject(entity, position, contrasts)
             if subject is not None:
                 if contrasts.is_swap(entity, subject):
                     swaps += 1
@@ -907,6 +943,22 @@ class Grader:
             return positions, swaps
         return None
 
+    def _opposite_poles(self, concept: _Compiled, pattern: _Pattern, view: _Answer, anchor: int) -> int:
+        """How many of the name's poles the alias's clause says the other way ("at inference" for
+        "during training"), without saying them the concept's way too."""
+        if not concept.poles:
+            return 0
+        tokens = view.tokens
+        scope = tokens[anchor].scope
+        said = {t.term for t in tokens if t.scope == scope and not t.negated}
+        count = 0
+        for pole in concept.poles:
+            if pole.terms & said or any(t in pole.terms for t in pattern.terms):
+                continue
+            if any(o.terms & said for o in self.contrasts.opposites(pole)):
+                count += 1
+        return count
+
     def _claims(self, concept: _Compiled, variant: _Pattern, view: _Answer, positions: tuple[int, ...]) -> bool:
         """Whether a clause with an opposite pole makes the concept's claim: it does not also say the
         concept's own pole (a comparison), and, if the pole describes another word of the alias
@@ -929,7 +981,7 @@ class Grader:
         wanted = set(positions)
         for other in others:
             for pattern in other.patterns:
-                for found, negated in view.matches(pattern, by_scope=False):
+                for found, negated, _ in view.matches(pattern, by_scope=False):
                     if negated == pattern.negated and wanted.intersection(found):
                         return True
         return False
@@ -1046,9 +1098,10 @@ def echo_positions(tokens: Sequence[Token], ngrams: frozenset[tuple[str, ...]]) 
     if not ngrams or len(tokens) < ECHO_RUN:
         return set()
     terms = [t.term for t in tokens]
+    firsts = {gram[0] for gram in ngrams}
     echo: set[int] = set()
     for i in range(len(terms) - ECHO_RUN + 1):
-        if tuple(terms[i : i + ECHO_RUN]) in ngrams:
+        if terms[i] in firsts and tuple(terms[i : i + ECHO_RUN]) in ngrams:
             echo.update(range(i, i + ECHO_RUN))
     return echo
 

@@ -17,8 +17,9 @@ NEGATION = "not"
 """The token every negation cue (no, never, without, n't...) is rewritten to."""
 
 _NEGATION_CUES = frozenset(
-    {"not", "no", "never", "without", "neither", "nor", "none", "cannot", "lack", "lacks", "lacking"}
+    {"not", "no", "never", "without", "neither", "nor", "none", "cannot", "lack", "lacks", "lacking", "instead"}
 )
+# "instead of Y" and "rather than Y" deny Y ("memorises noise instead of the pattern").
 # "not only X but also Y" affirms X; so do these hedges.
 _NEGATION_BREAKERS = frozenset({"only", "just", "merely"})
 
@@ -39,16 +40,17 @@ STOPWORDS = frozenset(
 )
 
 # Breaks that end a clause: scope for negation and for contradiction phrases.
-_CLAUSE_WORDS = frozenset(
-    {"but", "whereas", "while", "whilst", "however", "although", "though", "unlike", "instead", "yet"}
-)
+_CLAUSE_WORDS = frozenset({"but", "whereas", "while", "whilst", "however", "although", "though", "unlike", "yet"})
+# Contrasts that end a segment ("L1 zeroes weights whereas L2 shrinks them"); "but" and "yet" join
+# as often as they contrast ("rare but costly").
+_SEGMENT_WORDS = _CLAUSE_WORDS - {"but", "yet"}
 # Words that start a new statement inside a clause ("L1 zeroes weights and L2 shrinks them").
 _SCOPE_WORDS = frozenset(
     {"and", "then", "so", "because", "since", "thus", "therefore", "hence", "which", "rather", "than", "vs", "versus"}
 )
 NEGATION_REACH = 5
 """A negation cue negates at most this many content words after it..."""
-_SHORT_REACH = {"without": 2, "lack": 2, "lacks": 2, "lacking": 2}
+_SHORT_REACH = {"without": 2, "lack": 2, "lacks": 2, "lacking": 2, "instead": 3, "than": 3}
 """...and a preposition-like cue only its object ("without labels the model ...")."""
 _SENTENCE_PUNCT = frozenset(".!?;\n")
 _CLAUSE_PUNCT = frozenset(",:—–")  # parentheses open an aside instead (see Token.aside)
@@ -190,20 +192,21 @@ _IRREGULAR = {
 }
 
 # Comparatives and superlatives the stemmer leaves alone: "higher variance" is "high variance",
-# "closest" is "close". Only common adjectives: "-er" also ends "layer", "filter", "never".
+# "closest" is "close". Only common adjectives: "-er" also ends "layer", "filter", "never". Not
+# "simpler" or "bigger": "a simpler model" is a fix for overfitting, "too simple" its opposite.
 _COMPARISON = {
     f"{base}{ending}": base
     for base in """
     high low larg small big fast slow short long close light dark heavi hot cold warm strong weak deep wide
-    narrow thick thin near earli late easi hard simpl cheap great quick loud soft bright old young new
+    narrow thick thin near earli late easi hard cheap great quick loud soft bright old young new
     smooth steep tall few full clean safe""".split()
     for ending in ("er", "est")
 }
 _COMPARISON.update(
-    pair.split(":")
+    tuple(pair.split(":", 1))  # type: ignore[misc]
     for pair in """
-    larger:large largest:large bigger:big biggest:big hotter:hot hottest:hot heavier:heavy heaviest:heavy
-    earlier:early earliest:early easier:easy easiest:easy simpler:simple simplest:simple later:late
+    larger:large largest:large hotter:hot hottest:hot heavier:heavy heaviest:heavy
+    earlier:early earliest:early easier:easy easiest:easy later:late
     latest:late closer:close closest:close thinner:thin thinnest:thin wider:wide widest:wide safer:safe
     safest:safe farther:far farthest:far better:good best:good worse:bad worst:bad
     """.split()
@@ -250,8 +253,9 @@ class Token(NamedTuple):
     """For a glossary term: the terms of the words it was made of ("held out set" -> held, out,
     set), so an alias using some of them ("held out") still matches."""
     segment: int = 0
-    """Coarser than a clause: ends only at "but", "whereas", "while"... (not at commas). Within a
-    sentence, what a segment is about is usually the first entity it names."""
+    """Coarser than a clause: ends only at a contrast ("whereas", "while", "unlike"...), not at
+    commas, nor at "but" ("rare but costly" is one statement). Within a sentence, what a segment
+    is about is usually the first entity it names."""
 
 
 def americanise(word: str) -> str:
@@ -376,8 +380,13 @@ def _scan(text: str) -> _Scan:
     tokens: list[Token] = []
     append = tokens.append
     words: list[str] = []
+    add_word = words.append
+    lexicon = _LEXICON
+    joinable = _JOINABLE
+    new = _new_token
+    token_type = Token
     function_words = 0
-    sentence = clause = aside = asides = scope = clause_shift = 0
+    sentence = clause = aside = asides = scope = clause_shift = segment = 0
     previous_clause = negating_scope = -1
     reach = 0
     previous = ""
@@ -385,12 +394,13 @@ def _scan(text: str) -> _Scan:
     i = 1
     while i < count:
         raw = parts[i]
-        if i > 1:
-            gap = _gap(parts[i - 1])
+        between = parts[i - 1]
+        if i > 1 and between != " ":
+            gap = _gap(between)
             if gap is not _PLAIN_GAP:
                 if gap.closes:
                     aside = 0
-                if gap.sentence and not (previous in _ABBREVIATIONS and parts[i - 1].strip() == "."):
+                if gap.sentence and not (previous in _ABBREVIATIONS and between.strip() == "."):
                     sentence += 1
                     clause += 1
                     aside = 0
@@ -403,7 +413,7 @@ def _scan(text: str) -> _Scan:
         pos += len(raw)
         word = raw if ascii_text else fold(raw).replace("’", "'")
         i += 2
-        if word in _JOINABLE and i < count:  # "semi supervised", "self-attention", "post-hoc"
+        if word in joinable and i < count:  # "semi supervised", "self-attention", "post-hoc"
             follow = _gap(parts[i - 1])
             joined = parts[i] if ascii_text else fold(parts[i])
             if joined.isalpha() and (follow.hyphen or (word in _JOIN_ALWAYS and follow is _PLAIN_GAP)):
@@ -412,38 +422,45 @@ def _scan(text: str) -> _Scan:
                 pos += len(parts[i])
                 i += 2
         end = pos
-        pos += len(parts[i - 1]) if i - 1 < count else 0
+        pos += len(parts[i - 1])
+        before = previous
         previous = word
-        for text_part, category, term in _lexeme(word):
-            words.append(text_part)
+        lexeme = lexicon.get(word) or _lexeme(word)
+        for text_part, category, term in lexeme:
+            add_word(text_part)
+            current = clause + clause_shift
             if category == _CONTENT:
-                current = clause + clause_shift
                 if current != previous_clause:
                     scope += 1
                     previous_clause = current
-                negated = scope == negating_scope and reach > 0
-                if negated:
+                if scope == negating_scope and reach > 0:
                     reach -= 1
-                fields = (term, start, end, sentence, current, scope, negated, 0, aside, (), clause_shift)
-                append(_new_token(Token, fields))
+                    append(new(token_type, (term, start, end, sentence, current, scope, True, 0, aside, (), segment)))
+                else:
+                    append(new(token_type, (term, start, end, sentence, current, scope, False, 0, aside, (), segment)))
                 continue
             function_words += 1
             if category == _CLAUSE_BREAK:
                 clause_shift += 1
+                segment += text_part in _SEGMENT_WORDS
                 continue
-            current = clause + clause_shift
             if current != previous_clause:
                 scope += 1
                 previous_clause = current
             if category == _SCOPE_BREAK:
                 scope += 1
+                if text_part == "than" and before == "rather":
+                    reach = _SHORT_REACH["than"]
+                    negating_scope = scope
+                    fields = (NEGATION, start, end, sentence, current, scope, False, reach, aside, (), segment)
+                    append(new(token_type, fields))
             elif category == _NEGATION_CUE:
                 if i < count and (parts[i] if ascii_text else fold(parts[i])) in _NEGATION_BREAKERS:
                     continue
                 reach = _SHORT_REACH.get(text_part, NEGATION_REACH)
                 negating_scope = scope
-                fields = (NEGATION, start, end, sentence, current, scope, False, reach, aside, (), clause_shift)
-                append(_new_token(Token, fields))
+                fields = (NEGATION, start, end, sentence, current, scope, False, reach, aside, (), segment)
+                append(new(token_type, fields))
     return _Scan(tuple(tokens), tuple(words), function_words)
 
 
