@@ -310,6 +310,8 @@ class _Answer:
                         candidate = (0, gap)
                     elif by_scope or token.sentence != here.sentence or token.segment != here.segment:
                         continue
+                    elif pattern.named_groups and token.clause != here.clause:
+                        continue  # an alias naming an entity states something of it: one clause
                     else:
                         candidate = (1, gap)
                     if candidate < rank:
@@ -346,9 +348,12 @@ class _Answer:
             found = member  # its own entity is named: a comparison at worst, never a swap
         elif named:
             found = named[0]
-        else:  # the first one named earlier in the segment, else in the sentence: a subject comes first
+        else:
+            # The nearest earlier clause of the segment that names one, and in it the first (a
+            # clause's subject comes first: "ML is a subset of AI in which it learns from data"
+            # is about ML), else the same in the earlier segments of the sentence.
             earlier = [
-                (token.segment != here.segment, pos, entity)
+                (token.segment == here.segment, token.clause, -pos, entity)
                 for pos, token in enumerate(tokens[:position])
                 if token.sentence == here.sentence
                 and not token.negated
@@ -357,7 +362,7 @@ class _Answer:
                 and entity.group == member.group
             ]
             if earlier:
-                found = min(earlier, key=lambda e: (e[0], e[1]))[2]
+                found = max(earlier, key=lambda e: (e[0], e[1], e[2]))[3]
         self._entity_cache[key] = found
         return found
 
@@ -540,7 +545,7 @@ class Grader:
                     statements[index],
                     entities[index],
                     context[index],
-                    self._name_poles(self._pattern(concept.name)),
+                    self._name_poles(concept.name),
                     self._names(patterns[index], entities[index]),
                     evidence,
                 )
@@ -576,9 +581,11 @@ class Grader:
             tuple(clauses or ()),
         )
 
-    def _name_poles(self, name: _Pattern) -> tuple[Member, ...]:
-        """The poles a concept's name states, one side only (not "linear ... nonlinear")."""
-        poles = [p for t in name.terms for p in self.contrasts.poles(t) if not p.negated]
+    def _name_poles(self, name: str) -> tuple[Member, ...]:
+        """The poles a concept's name states, one side only (not "linear ... nonlinear"), and not
+        negated ("never computed explicitly" does not state "explicit")."""
+        said = [t.term for t in self.glossary.canonicalize(tokenize(name)) if t.term != NEGATION and not t.negated]
+        poles = [p for t in said for p in self.contrasts.poles(t) if not p.negated]
         sides: dict[int, set[int]] = {}
         for pole in poles:
             sides.setdefault(pole.group, set()).add(pole.side)
@@ -845,6 +852,10 @@ class Grader:
                 if self._claimed_by_other(others, positions, view):
                     continue  # the swapped-in words state another concept of the question
                 swaps, explicit = self._swaps(concept, pattern, view, anchor, pole=pattern.pole)
+                if pattern.pole and len(pattern.terms) == 1:
+                    # a lone pole word ("convex") is a claim only of an entity the answer names
+                    explicit = any(view.subject(e, anchor, self.contrasts) == e for e in concept.entities)
+                    explicit = explicit or any(view.subject(e, anchor, self.contrasts) == e for e in concept.context)
                 if swaps % 2 and (explicit or not pattern.pole):
                     return -1, positions
         wrong: tuple[int, ...] = ()
@@ -873,15 +884,16 @@ class Grader:
             found = self._paraphrase(statement, view)
             if found is None:
                 continue
-            positions, swaps = found
+            positions, swaps, flipped = found
             subject_swaps, explicit = self._swaps(concept, _Pattern((), False), view, positions[-1], pole=swaps > 0)
             if swaps and not explicit:
                 continue  # an opposite pole, but not said of the concept's own subject: no verdict
-            swaps += subject_swaps
-            if swaps == 0:
-                return 1, positions
-            if swaps % 2:
+            if (swaps + subject_swaps + flipped) % 2:
+                if swaps and not flipped:
+                    return -1, positions  # the example's clause with a pole reversed: a wrong statement
                 wrong = wrong or positions
+            elif swaps + subject_swaps + flipped == 0:
+                return 1, positions
         if wrong:
             return -1, wrong
         return (1, named) if named else (0, ())
@@ -896,7 +908,8 @@ class Grader:
         the question's entities count too then.
         """
         swaps = pattern.swaps
-        explicit = False
+        # With no entity to be about, a statement is about the question's subject.
+        explicit = pole and not concept.entities and not concept.context
         contrasts = self.contrasts
         for entity in (*concept.entities, *concept.context) if pole else concept.entities:
             if entity.group in pattern.named_groups:
@@ -910,8 +923,9 @@ class Grader:
                     explicit = True
         return swaps, explicit
 
-    def _paraphrase(self, statement: _Statement, view: _Answer) -> tuple[tuple[int, ...], int] | None:
-        """Where one answer sentence covers most of a statement's words, and how many poles it swaps."""
+    def _paraphrase(self, statement: _Statement, view: _Answer) -> tuple[tuple[int, ...], int, bool] | None:
+        """Where one answer sentence covers most of a statement's words, how many poles it swaps,
+        and whether it says positively what the statement negates."""
         index = view.index
         present = [t for t in statement.terms if t in index]
         if len(present) < PARAPHRASE_MIN_TERMS:
@@ -931,26 +945,29 @@ class Grader:
             if len(terms) < PARAPHRASE_MIN_TERMS or sum(weights[t] for t in terms) < needed:
                 continue
             positions = tuple(sorted(terms.values()))
-            negated = sum(tokens[p].negated for p in positions) * 2 > len(positions)
+            negated = any(tokens[p].negated for p in positions)
             if negated and not statement.negated:
-                continue  # the answer negates what the example states: it may rightly do so
-            swaps = int(statement.negated and not negated)  # the example says "never X"; the answer says X
+                # The answer negates what the example states: it may rightly do so, and with a
+                # swapped pole it may say the same thing ("different ... not comparable").
+                continue
+            flipped = statement.negated and not negated  # the example says "never X"; the answer says X
+            swaps = 0
             for pole in statement.poles:
                 if any(t in terms for t in pole.terms):
                     continue
                 if any(self._in_sentence(view, t, sentence) for o in self.contrasts.opposites(pole) for t in o.terms):
                     swaps += 1
-            return positions, swaps
+            return positions, swaps, flipped
         return None
 
     def _opposite_poles(self, concept: _Compiled, pattern: _Pattern, view: _Answer, anchor: int) -> int:
-        """How many of the name's poles the alias's clause says the other way ("at inference" for
-        "during training"), without saying them the concept's way too."""
+        """How many of the name's poles the alias's segment of sentence says the other way ("at
+        inference" for "during training"), without saying them the concept's way too."""
         if not concept.poles:
             return 0
         tokens = view.tokens
-        scope = tokens[anchor].scope
-        said = {t.term for t in tokens if t.scope == scope and not t.negated}
+        here = tokens[anchor]
+        said = {t.term for t in tokens if t.sentence == here.sentence and t.segment == here.segment and not t.negated}
         count = 0
         for pole in concept.poles:
             if pole.terms & said or any(t in pole.terms for t in pattern.terms):
@@ -974,6 +991,9 @@ class Grader:
                     return False
         if len(variant.terms) == 1:
             return True
+        poles = [p for p in positions if contrasts.poles(tokens[p].term)]
+        if poles and not any(abs(p - q) == 1 for p in poles for q in positions if q not in poles):
+            return False  # "poor" must describe the alias's word ("poor features"), not a neighbour's
         return any(tokens[p].scope == scope for term in concept.evidence - swapped for p in view.index.get(term, ()))
 
     def _claimed_by_other(self, others: Sequence[_Compiled], positions: tuple[int, ...], view: _Answer) -> bool:

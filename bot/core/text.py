@@ -17,9 +17,13 @@ NEGATION = "not"
 """The token every negation cue (no, never, without, n't...) is rewritten to."""
 
 _NEGATION_CUES = frozenset(
-    {"not", "no", "never", "without", "neither", "nor", "none", "cannot", "lack", "lacks", "lacking", "instead"}
+    """
+    not no never without neither nor none cannot lack lacks lacking instead remove removes removed removing
+    eliminate eliminates eliminated eliminating ignore ignores ignored ignoring
+    """.split()
 )
-# "instead of Y" and "rather than Y" deny Y ("memorises noise instead of the pattern").
+# "instead of Y" and "rather than Y" deny Y ("memorises noise instead of the pattern"), and so
+# do "remove Y" and "ignore Y" ("remove regularisation" is no regularisation).
 # "not only X but also Y" affirms X; so do these hedges.
 _NEGATION_BREAKERS = frozenset({"only", "just", "merely"})
 
@@ -50,10 +54,26 @@ _SCOPE_WORDS = frozenset(
 )
 NEGATION_REACH = 5
 """A negation cue negates at most this many content words after it..."""
-_SHORT_REACH = {"without": 2, "lack": 2, "lacks": 2, "lacking": 2, "instead": 3, "than": 3}
+_SHORT_REACH = {
+    "without": 2,
+    "lack": 2,
+    "lacks": 2,
+    "lacking": 2,
+    "instead": 3,
+    "than": 3,
+    **dict.fromkeys("remove removes removed removing eliminate eliminates eliminated eliminating".split(), 2),
+    **dict.fromkeys("ignore ignores ignored ignoring".split(), 2),
+}
+# Words that deny what comes before them in their scope: "feature scaling doesn't matter",
+# "pruning is unnecessary" (after a negation: "not needed", "doesn't matter", "isn't required").
+_DENIED_AFTER_NEGATION = frozenset(
+    {"needed", "required", "necessary", "matter", "matters", "important", "helpful", "relevant", "essential"}
+)
+_DENYING = frozenset({"unnecessari", "irrelev", "pointless", "unimport", "needless"})
 """...and a preposition-like cue only its object ("without labels the model ...")."""
 _SENTENCE_PUNCT = frozenset(".!?;\n")
-_CLAUSE_PUNCT = frozenset(",:—–")  # parentheses open an aside instead (see Token.aside)
+_CLAUSE_PUNCT = frozenset(",:—–\"“”'‘’")  # parentheses open an aside instead (see Token.aside)
+# (A quote mark ends a clause: "predicting 'not fraud' for everyone" negates only the label.)
 
 # Prefixes that English writes joined, hyphenated or spaced ("semi-supervised").
 # "self" and "co" never stand alone in English, so they join like "semi" ("self attention" is
@@ -216,6 +236,8 @@ _COMPARISON.update(
 # is not "sensitivity" (the true positive rate), and the generator of a GAN is not what
 # "generates" something (a statement about the discriminator can say it generates).
 _KEEP_APART = {
+    "computer": "computer",
+    "computers": "computer",
     "sensitive": "sensitiv",
     "insensitive": "insensitiv",
     "generator": "generator",
@@ -461,7 +483,30 @@ def _scan(text: str) -> _Scan:
                 negating_scope = scope
                 fields = (NEGATION, start, end, sentence, current, scope, False, reach, aside, (), segment)
                 append(new(token_type, fields))
+    if any(t.term in _DENYING for t in tokens) or any(w in _DENIED_AFTER_NEGATION for w in words):
+        tokens = _deny_backwards(tokens, text)
     return _Scan(tuple(tokens), tuple(words), function_words)
+
+
+def _deny_backwards(tokens: list[Token], text: str) -> list[Token]:
+    """Negate what a scope says before "not needed", "doesn't matter" or "unnecessary".
+
+    Such a word denies its scope's earlier words ("feature scaling doesn't matter" is no
+    feature scaling). Marked with ``reach = -1`` so that re-marking negation keeps them.
+    """
+    out = list(tokens)
+    for index, token in enumerate(tokens):
+        follows_negation = index > 0 and tokens[index - 1].term == NEGATION and token.negated
+        written = fold(text[token.start : token.end])
+        if not (token.term in _DENYING or (follows_negation and written in _DENIED_AFTER_NEGATION)):
+            continue
+        for before in range(index - 1, -1, -1):
+            earlier = out[before]
+            if earlier.scope != token.scope:
+                break
+            if earlier.term != NEGATION:
+                out[before] = earlier._replace(negated=True, reach=-1)
+    return out
 
 
 def phrase_words(text: str) -> list[str]:
@@ -509,6 +554,7 @@ def mark_negation(tokens: list[Token]) -> list[Token]:
         negated = token.scope == negating_scope and reach > 0
         if negated:
             reach -= 1
+        negated = negated or token.reach < 0  # denied by a later "not needed" (see _deny_backwards)
         out.append(token if negated == token.negated else token._replace(negated=negated))
     return out
 
