@@ -64,7 +64,7 @@ STRONG_COVERAGE = 0.7
 PARTIAL_COVERAGE = 0.4
 ON_SUBJECT_FLOOR = 0.1
 """An answer clearly about the question's matter that matches no concept gets this much..."""
-ON_SUBJECT_SHARE = 0.55
+ON_SUBJECT_SHARE = 0.5
 """...when at least this share of its words are words of the question's example answers..."""
 ON_SUBJECT_TERMS = 3
 """...and at least this many of them are telling (vague filler uses few such words)."""
@@ -521,7 +521,7 @@ class Grader:
         entities = [tuple(self._one_sided(self._pattern(c.name).terms).values()) for c in concepts]
         context = [tuple(m for g, m in question_entities.items() if all(e.group != g for e in own)) for own in entities]
         example_tokens = [self._normalise(text, None) for text in examples]
-        statements = self._statements(patterns, [] if reference else example_tokens, question_terms)
+        statements = self._statements(patterns, entities, [] if reference else example_tokens, question_terms)
         compiled = []
         for index, concept in enumerate(concepts):
             others = {p.terms for j, ps in enumerate(patterns) if j != index for p in ps}
@@ -689,24 +689,36 @@ class Grader:
     def _statements(
         self,
         patterns: Sequence[Sequence[_Pattern]],
+        entities: Sequence[Sequence[Member]],
         examples: Sequence[list[Token]],
         question_terms: frozenset[str],
     ) -> list[tuple[_Statement, ...]]:
-        """For each concept, the example-answer clauses where one of its aliases matches."""
+        """For each concept, the example-answer clauses where one of its aliases states it (of its own
+        entity, with its polarity)."""
         found: list[dict[frozenset[str], _Statement]] = [{} for _ in patterns]
         for tokens in examples:
             answer = _Answer("", tokens, set())
             scopes = {s[0].scope: s for s in _group(tokens, "scope")}
             for index, concept_patterns in enumerate(patterns):
                 for pattern in concept_patterns:
-                    hit = answer.find(pattern, by_scope=False)
-                    if hit is None or hit[1] != pattern.negated:
-                        continue
-                    scope = tokens[hit[0][0]].scope
-                    statement = self._statement(scopes[scope], question_terms)
-                    if statement is not None:
-                        found[index].setdefault(statement.terms, statement)
+                    for positions, negated, anchor in answer.matches(pattern, by_scope=False):
+                        if negated != pattern.negated:
+                            continue
+                        if self._said_of_sibling(answer, entities[index], anchor):
+                            continue  # the example says it of another entity: not this concept's statement
+                        statement = self._statement(scopes[tokens[positions[0]].scope], question_terms)
+                        if statement is not None:
+                            found[index].setdefault(statement.terms, statement)
+                        break
         return [tuple(f.values()) for f in found]
+
+    def _said_of_sibling(self, answer: _Answer, entities: Sequence[Member], anchor: int) -> bool:
+        """Whether the statement at ``anchor`` is about a sibling of one of these entities."""
+        for entity in entities:
+            subject = answer.subject(entity, anchor, self.contrasts)
+            if subject is not None and self.contrasts.is_swap(entity, subject):
+                return True
+        return False
 
     def _statement(self, tokens: Sequence[Token], question_terms: frozenset[str]) -> _Statement | None:
         """A clause as weighted content terms (question words and filler left out), or None if too thin."""
@@ -989,20 +1001,21 @@ class Grader:
                 said_here = any(tokens[p].scope == scope for p in view.index.get(term, ()))
                 if term not in swapped and contrasts.poles(term) and said_here:
                     return False
-        if len(variant.terms) == 1:
-            return True
+        if len(variant.terms) == 1 or all(t in _INTENSIFIERS or contrasts.poles(t) for t in variant.terms):
+            return True  # the pole is the claim: "sequentially", "too simple"
         poles = [p for p in positions if contrasts.poles(tokens[p].term)]
         if poles and not any(abs(p - q) == 1 for p in poles for q in positions if q not in poles):
             return False  # "poor" must describe the alias's word ("poor features"), not a neighbour's
         return any(tokens[p].scope == scope for term in concept.evidence - swapped for p in view.index.get(term, ()))
 
     def _claimed_by_other(self, others: Sequence[_Compiled], positions: tuple[int, ...], view: _Answer) -> bool:
-        """Whether another concept's alias matches, rightly, on some of these positions."""
+        """Whether another concept's alias states that concept, rightly, on some of these positions."""
         wanted = set(positions)
         for other in others:
             for pattern in other.patterns:
-                for found, negated, _ in view.matches(pattern, by_scope=False):
-                    if negated == pattern.negated and wanted.intersection(found):
+                for found, negated, anchor in view.matches(pattern, by_scope=False):
+                    right = negated == pattern.negated and self._swaps(other, pattern, view, anchor)[0] == 0
+                    if right and wanted.intersection(found):
                         return True
         return False
 
@@ -1046,7 +1059,9 @@ class Grader:
             shared_terms = said & statement.terms
             aligned.update(concepts[t] for t in shared_terms if t in concepts)
             flips = 0
-            if any(tokens[p].term == NEGATION for p in positions) != statement.negated:
+            # Polarity of what the two clauses share: "no gap" beside them is another matter.
+            said_negated = any(tokens[p].negated for p in positions if tokens[p].term in statement.terms)
+            if said_negated != bool(statement.negated_terms):
                 flips += 1
             if statement.subject is not None:
                 subject = self._first_entity(tokens[p] for p in positions)
@@ -1074,6 +1089,9 @@ class Grader:
 
 # ---- small rules shared with the importer and the bank checker --------------------------------------
 
+
+_INTENSIFIERS = frozenset(stem(w) for w in "too overly extremely highly far way".split())
+"""Words that only make a pole stronger: "too simple" claims what "simple" does."""
 
 _FILLER = frozenset(
     """
