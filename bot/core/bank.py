@@ -106,8 +106,13 @@ class Bank:
         each question with its example answers one document (glossary synonyms as one term)."""
         return self._words[1]
 
+    def term_frequency(self) -> tuple[dict[str, int], int]:
+        """For each term, how many of the bank's questions (with their example answers) use it; and how
+        many questions there are."""
+        return self._words[2], len(self.questions)
+
     @cached_property
-    def _words(self) -> tuple[frozenset[str], dict[str, float]]:
+    def _words(self) -> tuple[frozenset[str], dict[str, float], dict[str, int]]:
         texts: list[str] = []
         frequency: Counter[str] = Counter()
         for q in self.questions:
@@ -119,7 +124,7 @@ class Bank:
         vocabulary = frozenset(t.term for text in texts for t in tokenize(text))
         count = len(self.questions)
         weights = {term: math.log((1 + count) / (1 + n)) + 1 for term, n in frequency.items()}
-        return vocabulary, weights
+        return vocabulary, weights, dict(frequency)
 
     def make_grader(self, extra_words: Iterable[str] = ()) -> Grader:
         """A grader that knows this bank's glossary, contrasts, vocabulary and term weights.

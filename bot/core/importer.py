@@ -20,17 +20,19 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 from bot.core.bank import EXAMPLE_MIN_SCORE, ID_RE, MIN_CONCEPTS, Bank, alias_problem
 from bot.core.glossary import Glossary
-from bot.core.grading import Grader, echo_ngrams, echo_positions
+from bot.core.grading import Grader, echo_ngrams, echo_positions, is_function
 from bot.core.models import Concept, Kind, Question, Source
 from bot.core.text import NEGATION, STOPWORDS, Token, stem, tokenize
 
+IMPORTED_HEADER = "# Imported from "
+"""How a topic file written by the importer starts: its concepts were derived, not written by hand."""
 MAX_CONCEPTS = 8
 """More key ideas than this are merged: a reviewer reads every one, a user sees them as a checklist."""
 DEFAULT_DIFFICULTY = 2
@@ -498,7 +500,8 @@ _VAGUE = frozenset(
     involve involves provide provides require requires show shows seem seems refer refers add adds
     """.split()
 )
-"""Words too vague to name an idea however rare they are in the background ("three", "big")."""
+"""Words too vague to name an idea however rare they are in the background ("three", "big"); the
+grader's filler and grammar words ("especially", "moment", "over") never do either."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,7 +598,7 @@ def _specific(term: str, rarity: TermRarity, share: float) -> bool:
     at most ``share`` of the background (when there is enough background to tell)."""
     if term.startswith("="):
         return True
-    if term in _VAGUE or (len(term) < 3 and not any(ch.isdigit() for ch in term)):
+    if term in _VAGUE or is_function(term) or (len(term) < 3 and not any(ch.isdigit() for ch in term)):
         return False
     return rarity.documents < MIN_BACKGROUND or rarity.share(term) <= share
 
@@ -897,6 +900,30 @@ def build_questions(
     return ImportResult(deck.path, chosen_topic, chosen_title, tuple(questions), tuple(sorted(issues)))
 
 
+def rederive(questions: Sequence[Question], bank: Bank, grader: Grader) -> list[Question]:
+    """Imported questions with their concepts derived again by today's rules (filler, weights...).
+
+    A user's private deck keeps the YAML the importer wrote when it was sent; deriving its
+    concepts again when the deck is loaded gives existing users the grading new users get.
+    A question keeps its old concepts when the new ones are too few or its own reference no
+    longer scores as a complete answer.
+    """
+    frequency, documents = bank.term_frequency()
+    counts: Counter[str] = Counter(frequency)
+    texts = [f"{q.question}\n" + "\n".join(q.example_answers) for q in questions]
+    for text in texts:
+        counts.update({t.term for t in grader.glossary.canonicalize(tokenize(text)) if t.term != NEGATION})
+    rarity = TermRarity(counts, documents + len(texts))
+    renewed = []
+    for question in questions:
+        concepts = derive_bank_concepts(question.question, question.model_answer, grader, rarity)
+        candidate = replace(question, concepts=concepts) if concepts else question
+        if concepts and grader.grade(candidate, question.model_answer).score < EXAMPLE_MIN_SCORE:
+            candidate = question
+        renewed.append(candidate)
+    return renewed
+
+
 def _hints(concepts: Sequence[Concept], given: Sequence[str]) -> tuple[str, ...]:
     """The deck's own hints, topped up to two: how many ideas and where to start, then two keywords."""
     heaviest = sorted(concepts[1:], key=lambda c: -c.weight)
@@ -950,7 +977,7 @@ def deck_to_yaml(result: ImportResult) -> str:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, indent=2)
     text = re.sub(r"\n(  - id: )", r"\n\n\1", text).replace("questions:\n\n", "questions:\n", 1)
     header = (
-        f"# Imported from {Path(result.path).name} by `python -m bot bank import`: concepts, hints,\n"
+        f"{IMPORTED_HEADER}{Path(result.path).name} by `python -m bot bank import`: concepts, hints,\n"
         "# why_asked and how_to_answer were written by a program. Review every question before publishing.\n"
     )
     return header + text
