@@ -211,6 +211,9 @@ class _Compiled:
     names: frozenset[tuple[str, ...]]
     """Aliases that only name the concept's own entity ("generator"): they cover the concept
     unless the answer also states it of a sibling."""
+    keys: frozenset[str]
+    """A term each alias, variant and contradiction needs: an answer with none of them can only
+    state the concept by paraphrase (checked at once, before any pattern)."""
     evidence: frozenset[str]
     """The concept's telling words that are neither poles nor entities: a clause with an opposite
     pole states the concept wrongly only if it also says one of these ("LightGBM can overfit
@@ -238,7 +241,7 @@ class _CompiledQuestion:
 class _Answer:
     """An answer's tokens with the lookups every concept needs."""
 
-    __slots__ = ("_entity_cache", "index", "terms", "text", "tokens")
+    __slots__ = ("_entity_cache", "_segments", "index", "terms", "text", "tokens")
 
     def __init__(self, text: str, tokens: list[Token], echo: set[int]) -> None:
         self.text = text
@@ -261,6 +264,17 @@ class _Answer:
                     index.setdefault(part, []).append(pos)
         self.index = index
         self._entity_cache: dict[tuple[int, int], Member | None] = {}
+        self._segments: dict[tuple[int, int], frozenset[str]] | None = None
+
+    def segment_terms(self, sentence: int, segment: int) -> frozenset[str]:
+        """The terms a segment of a sentence says positively (worked out once per answer)."""
+        if self._segments is None:
+            grouped: dict[tuple[int, int], set[str]] = {}
+            for token in self.tokens:
+                if not token.negated:
+                    grouped.setdefault((token.sentence, token.segment), set()).add(token.term)
+            self._segments = {key: frozenset(terms) for key, terms in grouped.items()}
+        return self._segments.get((sentence, segment), frozenset())
 
     def find(self, pattern: _Pattern, *, by_scope: bool, ordered: bool = False) -> tuple[tuple[int, ...], bool] | None:
         """The first place all the pattern's terms occur close together: positions and whether negated.
@@ -547,9 +561,14 @@ class Grader:
                     context[index],
                     self._name_poles(concept.name),
                     self._names(patterns[index], entities[index]),
+                    frozenset(),
                     evidence,
                 )
             )
+        compiled = [
+            replace(c, keys=frozenset(p.terms[p.anchor] for p in (*c.patterns, *c.variants, *c.contradictions)))
+            for c in compiled
+        ]
         vocabulary: set[str] = set()
         for built in compiled:
             for pattern in (*built.patterns, *built.contradictions):
@@ -851,6 +870,8 @@ class Grader:
         sibling subject, or a negated alias said positively, is weaker evidence: it counts only
         if no alias or paraphrase states the concept right.
         """
+        if concept.keys.isdisjoint(view.index):
+            return self._judge_paraphrase(concept, view, (), ())
         for pattern in concept.contradictions:
             hit = view.find(pattern, by_scope=True, ordered=True)
             if hit is not None and hit[1] == pattern.negated:
@@ -892,6 +913,12 @@ class Grader:
                     return 1, positions
                 if swaps % 2:
                     wrong = wrong or positions
+        return self._judge_paraphrase(concept, view, wrong, named)
+
+    def _judge_paraphrase(
+        self, concept: _Compiled, view: _Answer, wrong: tuple[int, ...], named: tuple[int, ...]
+    ) -> tuple[int, tuple[int, ...]]:
+        """The end of :meth:`_judge`: paraphrases of the examples, then the weaker evidence found before."""
         for statement in concept.statements:
             found = self._paraphrase(statement, view)
             if found is None:
@@ -939,7 +966,7 @@ class Grader:
         """Where one answer sentence covers most of a statement's words, how many poles it swaps,
         and whether it says positively what the statement negates."""
         index = view.index
-        present = [t for t in statement.terms if t in index]
+        present = statement.terms & index.keys()
         if len(present) < PARAPHRASE_MIN_TERMS:
             return None
         weights = statement.weights
@@ -979,7 +1006,7 @@ class Grader:
             return 0
         tokens = view.tokens
         here = tokens[anchor]
-        said = {t.term for t in tokens if t.sentence == here.sentence and t.segment == here.segment and not t.negated}
+        said = view.segment_terms(here.sentence, here.segment)
         count = 0
         for pole in concept.poles:
             if pole.terms & said or any(t in pole.terms for t in pattern.terms):
@@ -1098,7 +1125,7 @@ _FILLER = frozenset(
     especi particular moment basic actual general usual typic certain realli quit pretti fair rather
     somewhat sort kind bit lot import key main major overal simpli mere exact precis definit probabl
     mayb perhap possibl like also well just even still yet alreadi ever often sometim alway never
-    thing stuff someth anyth everyth way case point idea concept aspect fact matter
+    thing stuff someth anyth everyth way case idea concept aspect fact
     """.split()
 )
 
