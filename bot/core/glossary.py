@@ -82,7 +82,10 @@ class Glossary:
             changed = True
             i = end
         out.extend(tokens[i:])
-        return mark_negation(out) if changed else tokens
+        if not changed:
+            return tokens
+        # A merged phrase counts as one word of a negation's reach: re-mark only if there is one.
+        return mark_negation(out) if any(t.term == NEGATION for t in out) else out
 
     def _longest_match(self, tokens: list[Token], start: int) -> tuple[str | None, int]:
         node = self._trie

@@ -247,21 +247,23 @@ class _Answer:
         self.text = text
         self.tokens = tokens
         index: dict[str, list[int]] = {}
+        merged = []
         for pos, token in enumerate(tokens):
             term = token.term
-            if term == NEGATION or pos in echo:
+            if term == NEGATION or (echo and pos in echo):
                 continue
             found = index.get(term)
             if found is None:
                 index[term] = [pos]
             else:
                 found.append(pos)
+            if token.parts:
+                merged.append(pos)
         self.terms = frozenset(index)
         """The terms the answer says (outside echoes), without the words glossary terms swallowed."""
-        for pos, token in enumerate(tokens):
-            if token.parts and pos not in echo:  # the words a glossary term swallowed still match
-                for part in token.parts:
-                    index.setdefault(part, []).append(pos)
+        for pos in merged:  # the words a glossary term swallowed still match
+            for part in tokens[pos].parts:
+                index.setdefault(part, []).append(pos)
         self.index = index
         self._entity_cache: dict[tuple[int, int], Member | None] = {}
         self._segments: dict[tuple[int, int], frozenset[str]] | None = None

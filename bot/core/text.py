@@ -496,9 +496,11 @@ def _deny_backwards(tokens: list[Token], text: str) -> list[Token]:
     """
     out = list(tokens)
     for index, token in enumerate(tokens):
-        follows_negation = index > 0 and tokens[index - 1].term == NEGATION and token.negated
-        written = fold(text[token.start : token.end])
-        if not (token.term in _DENYING or (follows_negation and written in _DENIED_AFTER_NEGATION)):
+        after_negation = token.negated and index > 0 and tokens[index - 1].term == NEGATION
+        denies = token.term in _DENYING or (
+            after_negation and fold(text[token.start : token.end]) in _DENIED_AFTER_NEGATION
+        )
+        if not denies:
             continue
         for before in range(index - 1, -1, -1):
             earlier = out[before]
