@@ -53,7 +53,7 @@ KEYWORD_LIST_FACTOR = 0.6
 ECHO_RUN = 4
 """Answer words copied from the question in runs this long earn nothing."""
 
-CURVE_EXPONENT = 0.52
+CURVE_EXPONENT = 0.57
 """Score = coverage ** CURVE_EXPONENT: monotone and concave, one curve for the whole bank.
 
 Fitted once by least squares of the curve against the human grades (grade / 5) of the first
