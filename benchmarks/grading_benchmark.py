@@ -404,15 +404,28 @@ def _flatten(result: Result, prefix: str = "") -> dict[str, float]:
 
 
 def print_comparison(before: Result, after: Result, before_label: str) -> None:
-    """Every figure of both runs, side by side (pairs as the share won)."""
-    old, new = _flatten(before), _flatten(after)
+    """Mean score by kind before and after, with the human grade beside it, then every other figure."""
     print(f"\n== Before ({before_label}) -> after (this checkout) ==")
-    width = max((len(k) for k in new), default=20) + 2
-    for key in [*new, *(k for k in old if k not in new)]:
-        if key.endswith(("/ n", "(of)", "/ grade")) or "/ baselines /" in key:
+    for study, parts in after.items():
+        for mode, part in parts.items() if study != "devset" else [("bank", parts)]:
+            if not isinstance(part, dict) or "kinds" not in part:
+                continue
+            old_part = before.get(study, {}) if study == "devset" else before.get(study, {}).get(mode, {})
+            old_kinds = old_part.get("kinds", {})
+            print(f"\nmean score by kind, {study}" + (f" ({mode} mode)" if study != "devset" else ""))
+            print(f"{'kind':<16}{'n':>5}{'grade':>8}{'before':>9}{'after':>9}")
+            for kind, row in part["kinds"].items():
+                old = old_kinds.get(kind, {}).get("grader")
+                shown = f"{old:>9.3f}" if old is not None else f"{'-':>9}"
+                print(f"{kind:<16}{int(row['n']):>5}{row['grade']:>8.2f}{shown}{row['grader']:>9.3f}")
+    old_flat, new_flat = _flatten(before), _flatten(after)
+    print("\nother figures")
+    width = max((len(k) for k in new_flat), default=20) + 2
+    for key in [*new_flat, *(k for k in old_flat if k not in new_flat)]:
+        if "/ kinds /" in key or "/ baselines /" in key or key.endswith("/ n"):
             continue
-        a = f"{old[key]:.3f}" if key in old else "-"
-        b = f"{new[key]:.3f}" if key in new else "-"
+        a = f"{old_flat[key]:.3f}" if key in old_flat else "-"
+        b = f"{new_flat[key]:.3f}" if key in new_flat else "-"
         print(f"{key:<{width}}{a:>10} ->{b:>10}")
 
 
