@@ -241,7 +241,7 @@ class _CompiledQuestion:
 class _Answer:
     """An answer's tokens with the lookups every concept needs."""
 
-    __slots__ = ("_entity_cache", "_segments", "index", "terms", "text", "tokens")
+    __slots__ = ("_entity_cache", "_segments", "claims", "index", "terms", "text", "tokens")
 
     def __init__(self, text: str, tokens: list[Token], echo: set[int]) -> None:
         self.text = text
@@ -267,6 +267,8 @@ class _Answer:
         self.index = index
         self._entity_cache: dict[tuple[int, int], Member | None] = {}
         self._segments: dict[tuple[int, int], frozenset[str]] | None = None
+        self.claims: dict[int, frozenset[int]] = {}
+        """Per concept (by id): the positions where its aliases state it rightly."""
 
     def segment_terms(self, sentence: int, segment: int) -> frozenset[str]:
         """The terms a segment of a sentence says positively (worked out once per answer)."""
@@ -1040,13 +1042,20 @@ class Grader:
     def _claimed_by_other(self, others: Sequence[_Compiled], positions: tuple[int, ...], view: _Answer) -> bool:
         """Whether another concept's alias states that concept, rightly, on some of these positions."""
         wanted = set(positions)
-        for other in others:
-            for pattern in other.patterns:
-                for found, negated, anchor in view.matches(pattern, by_scope=False):
-                    right = negated == pattern.negated and self._swaps(other, pattern, view, anchor)[0] == 0
-                    if right and wanted.intersection(found):
-                        return True
-        return False
+        return any(not wanted.isdisjoint(self._stated_at(other, view)) for other in others)
+
+    def _stated_at(self, concept: _Compiled, view: _Answer) -> frozenset[int]:
+        """The positions where the concept's aliases state it rightly (worked out once per answer)."""
+        found = view.claims.get(id(concept))
+        if found is None:
+            spots: set[int] = set()
+            if not concept.keys.isdisjoint(view.index):
+                for pattern in concept.patterns:
+                    for where, negated, anchor in view.matches(pattern, by_scope=False):
+                        if negated == pattern.negated and self._swaps(concept, pattern, view, anchor)[0] == 0:
+                            spots.update(where)
+            found = view.claims[id(concept)] = frozenset(spots)
+        return found
 
     @staticmethod
     def _in_sentence(view: _Answer, term: str, sentence: int) -> bool:

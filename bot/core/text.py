@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 import snowballstemmer
@@ -399,6 +400,7 @@ def _scan(text: str) -> _Scan:
     ascii_text = text.isascii()
     parts = _SPLIT_RE.split(text.lower() if ascii_text else text)
     count = len(parts)
+    ends = list(accumulate(map(len, parts)))  # ends[i]: where parts[i] ends in the text
     tokens: list[Token] = []
     append = tokens.append
     words: list[str] = []
@@ -412,7 +414,6 @@ def _scan(text: str) -> _Scan:
     previous_clause = negating_scope = -1
     reach = 0
     previous = ""
-    pos = len(parts[0])
     i = 1
     while i < count:
         raw = parts[i]
@@ -431,20 +432,17 @@ def _scan(text: str) -> _Scan:
                 if gap.opens:
                     asides += 1
                     aside = asides
-        start = pos
-        pos += len(raw)
+        start = ends[i - 1]
+        end = ends[i]
         word = raw if ascii_text else fold(raw).replace("’", "'")
         i += 2
         if word in joinable and i < count:  # "semi supervised", "self-attention", "post-hoc"
             follow = _gap(parts[i - 1])
             joined = parts[i] if ascii_text else fold(parts[i])
             if joined.isalpha() and (follow.hyphen or (word in _JOIN_ALWAYS and follow is _PLAIN_GAP)):
-                pos += len(parts[i - 1])
                 word += joined
-                pos += len(parts[i])
+                end = ends[i]
                 i += 2
-        end = pos
-        pos += len(parts[i - 1])
         before = previous
         previous = word
         lexeme = lexicon.get(word) or _lexeme(word)
