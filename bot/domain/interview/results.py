@@ -125,6 +125,13 @@ class NoActiveRound:
 
 
 @dataclass(frozen=True, slots=True)
+class BlankIgnored:
+    """A message with nothing in it (``is_blank``) during a round: not graded, the round stays where it is."""
+
+    round_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerGraded:
     """The answer to a round's question."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -128,3 +129,15 @@ def is_late(asked_at: datetime | None, limit_s: int | None, now: datetime) -> bo
     if limit_s is None or asked_at is None:
         return False
     return (now - asked_at).total_seconds() > limit_s
+
+
+_BLANK_FILLERS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+"""Characters that draw nothing but are letters to Unicode (the Braille blank, the Hangul fillers):
+what chat clients let people send as an "empty" message."""
+
+
+def is_blank(text: str) -> bool:
+    """Whether a message shows nothing: only spaces, invisible format characters and blank fillers.
+
+    A round ignores it, as the console ignores an empty line: there is nothing to grade."""
+    return all(ch.isspace() or ch in _BLANK_FILLERS or unicodedata.category(ch) in {"Cc", "Cf"} for ch in text)
