@@ -494,11 +494,12 @@ async def test_a_round_survives_a_restart(
 
 
 async def test_cancel_gives_a_partial_debrief_and_history_lists_it(interviews: Interviews, clock: FrozenClock) -> None:
-    """/cancel after two answers: a debrief of those two, the rest unanswered; /history shows it ended early."""
+    """/cancel after three answers of five: a debrief of those three, the other two count 0% in the round's
+    score, which gives the verdict (enough was answered to judge); /history shows it ended early."""
     started = await start(interviews)
     step: RoundStep = started.first
     answered = 0
-    while answered < 2:
+    while answered < 3:
         clock.advance(minutes=1)
         result = await interviews.answer(ALICE, step.question.model_answer)
         assert isinstance(result, Answered)
@@ -510,10 +511,11 @@ async def test_cancel_gives_a_partial_debrief_and_history_lists_it(interviews: I
     assert isinstance(ended, RoundEnded)
     debrief = ended.debrief
     assert debrief.status is RoundStatus.CANCELLED
-    assert (debrief.answered, debrief.total) == (2, DEFAULT_LENGTH)
-    assert [item.status for item in debrief.items][2:] == [ItemStatus.UNANSWERED] * 3
-    assert debrief.score is not None
+    assert (debrief.answered, debrief.total) == (3, DEFAULT_LENGTH)
+    assert [item.status for item in debrief.items][3:] == [ItemStatus.UNANSWERED] * 2
+    assert debrief.score == pytest.approx(sum(item.final_score or 0.0 for item in debrief.items) / DEFAULT_LENGTH)
     assert debrief.verdict is not None
+    assert any(r.code is ReasonCode.UNREACHED and (r.count, r.of) == (2, DEFAULT_LENGTH) for r in debrief.reasons)
     assert debrief.duration_s >= 120
     assert len(debrief.next_steps) == 3
     assert await interviews.current(ALICE) is None
@@ -523,10 +525,35 @@ async def test_cancel_gives_a_partial_debrief_and_history_lists_it(interviews: I
     history = await interviews.history(ALICE)
     assert len(history.rounds) == 1
     summary = history.rounds[0]
-    assert (summary.status, summary.answered, summary.total) == (RoundStatus.CANCELLED, 2, DEFAULT_LENGTH)
+    assert (summary.status, summary.answered, summary.total) == (RoundStatus.CANCELLED, 3, DEFAULT_LENGTH)
     assert summary.score == debrief.score
     assert summary.verdict is debrief.verdict
     assert await interviews.debrief(ALICE, started.round_id) == debrief
+
+
+async def test_too_little_evidence_for_a_verdict(interviews: Interviews, clock: FrozenClock) -> None:
+    """/cancel after two strong answers of five: under half the round, so no verdict however good they were;
+    the reasons say why, and the score counts the three questions not reached as 0%."""
+    started = await start(interviews)
+    step: RoundStep = started.first
+    for _ in range(2):
+        clock.advance(minutes=1)
+        result = await interviews.answer(ALICE, step.question.model_answer)
+        assert isinstance(result, Answered) and not isinstance(result.next, Debrief)
+        step = result.next
+        if isinstance(step, FollowUpAsked):
+            passed = await interviews.pass_question(ALICE)
+            assert isinstance(passed, Answered) and not isinstance(passed.next, Debrief)
+            step = passed.next
+    ended = await interviews.cancel(ALICE)
+    assert isinstance(ended, RoundEnded)
+    debrief = ended.debrief
+    assert debrief.answered == 2
+    assert debrief.verdict is None
+    assert debrief.score is not None
+    assert debrief.score <= 0.4
+    assert [r.code for r in debrief.reasons] == [ReasonCode.TOO_LITTLE_EVIDENCE]
+    assert (debrief.reasons[0].count, debrief.reasons[0].of) == (2, DEFAULT_LENGTH)
 
 
 async def test_cancel_before_any_answer_has_no_verdict(interviews: Interviews) -> None:

@@ -13,6 +13,7 @@ import re
 
 from bot.domain.interview.results import AskedInRound
 from bot.domain.models import Question
+from bot.rendering.debrief_texts import VERDICT_NAMES
 from tests.offline import OfflineBot, OfflineUser, Replies, Sent
 from tests.test_telegram_offline import asked, start_round
 
@@ -48,6 +49,48 @@ async def answer_well(user: OfflineUser, question: Question) -> Replies:
     if any("Follow-up" in m.text for m in replies.messages):
         replies = await user.say("no idea")
     return replies
+
+
+# ---- 1. a round ended early -----------------------------------------------------------------------
+
+
+async def test_a_round_ended_early_is_not_rated_as_if_complete(offline_bot: OfflineBot) -> None:
+    """/interview 3 easy, the first question answered well, /cancel: the two questions not reached count 0%, so
+    the debrief shows a third of the score and "too little evidence" instead of a verdict; /history the same."""
+    alice = offline_bot.user("Alice")
+    first = await start_round(alice, "3", "mixed", "easy")
+    await answer_well(alice, asked(first, offline_bot.practice.bank))
+
+    debrief = (await alice.command("cancel"))[0].text
+    assert "(ended early): 1/3 questions answered" in debrief
+    assert not any(name in debrief for name in VERDICT_NAMES.values()), debrief
+    assert "Too little evidence for a verdict" in debrief
+    score = percent_shown(debrief)
+    assert score <= 34, debrief  # one question of three, at most 100%
+
+    line = history_line((await alice.command("history")).text)
+    assert "1/3 answered (ended early)" in line
+    assert f"· {score}% ·" in line
+    assert "no verdict: too little evidence" in line
+    assert not any(name in line for name in VERDICT_NAMES.values()), line
+
+
+# ---- 2. passed is not answered ------------------------------------------------------------------------
+
+
+async def test_a_round_of_passes_says_they_were_passed(offline_bot: OfflineBot) -> None:
+    """Three passes: the debrief and /history say 0/3 answered and 3 passed, never "3/3 questions answered"."""
+    alice = offline_bot.user("Alice")
+    message = await start_round(alice, "3")
+    for _ in range(3):
+        message = last_text(await alice.press(message, text="⏭ Pass"))
+    debrief = message.text
+    assert "Interview debrief" in debrief
+    assert "3/3 questions answered" not in debrief
+    assert "0/3 questions answered, 3 passed" in debrief
+    line = history_line((await alice.command("history")).text)
+    assert "0/3 answered, 3 passed" in line
+    assert "3/3" not in line
 
 
 # ---- 5. blank messages --------------------------------------------------------------------------------

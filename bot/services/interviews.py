@@ -331,7 +331,6 @@ class Interviews:
             summaries = []
             for row in rounds:
                 items = await store.round_items(session=session, user_id=user.id, round_id=row.id)
-                answered = sum(item.stage in {Stage.DONE, Stage.PASSED, Stage.FOLLOW_UP} for item in items)
                 summaries.append(
                     RoundSummary(
                         round_id=row.id,
@@ -339,10 +338,11 @@ class Interviews:
                         status=RoundStatus(row.status),
                         topic=row.topic,
                         level=row.level,
-                        answered=answered,
+                        answered=sum(item.stage in {Stage.DONE, Stage.FOLLOW_UP} for item in items),
                         total=row.length,
                         score=row.score,
                         verdict=HireVerdict(row.verdict) if row.verdict else None,
+                        passed=sum(item.stage == Stage.PASSED and item.final_score is not None for item in items),
                     )
                 )
             return History(tuple(summaries), user.timezone)

@@ -23,6 +23,7 @@ from bot.domain.interview.rules import (
     ItemStatus,
     ReasonCode,
     StepKind,
+    verdict_minimum,
 )
 
 _VERDICT_LADDER = (HireVerdict.STRONG_HIRE, HireVerdict.LEAN_HIRE, HireVerdict.LEAN_NO_HIRE, HireVerdict.NO_HIRE)
@@ -35,17 +36,24 @@ def verdict_for(
 ) -> tuple[HireVerdict | None, tuple[Reason, ...]]:
     """An interviewer's verdict from the grades, and the reasons behind it.
 
-    The round average sets the starting point (``_VERDICT_AT``); then: a topic under 40%, or any
-    confidently wrong statement, rules out "strong hire"; two or more wrong statements, or
-    half the answers late, cost a step; recovering on at least two follow-ups (and at least
-    half of them) with nothing wrong said lifts "lean no hire" to "lean hire".
+    No verdict without evidence: none when nothing was reached, and none (with the reason) when a
+    round ended early before ``verdict_minimum`` of its questions. Otherwise the round average, the
+    questions not reached counting 0%, sets the starting point (``_VERDICT_AT``); then: a topic
+    under 40%, or any confidently wrong statement, rules out "strong hire"; two or more wrong
+    statements, or half the answers late, cost a step; recovering on at least two follow-ups (and at
+    least half of them) with nothing wrong said lifts "lean no hire" to "lean hire".
     """
-    reached = [item for item in items if item.reached]
+    counted = [item for item in items if item.counts]
+    reached = [item for item in counted if item.reached]
     if not reached:
         return None, ()
-    average = fmean(item.final_score or 0.0 for item in reached)
+    if len(reached) < verdict_minimum(len(counted)):
+        return None, (Reason(ReasonCode.TOO_LITTLE_EVIDENCE, count=len(reached), of=len(counted)),)
+    average = fmean(item.final_score or 0.0 for item in counted)
     step = next((i for i, at in enumerate(_VERDICT_AT) if average >= at), len(_VERDICT_AT))
-    reasons = [Reason(ReasonCode.AVERAGE, value=average, count=len(reached))]
+    reasons = [Reason(ReasonCode.AVERAGE, value=average, count=len(counted))]
+    if len(reached) < len(counted):
+        reasons.append(Reason(ReasonCode.UNREACHED, count=len(counted) - len(reached), of=len(counted)))
     scored = [t for t in per_topic if t.round_score is not None]
     if scored:
         best = max(scored, key=lambda t: t.round_score or 0.0)
@@ -153,14 +161,15 @@ def build_debrief(
         for topic, scores in topics.items()
     )
     verdict, reasons = verdict_for(reports, per_topic)
-    reached = [item.final_score or 0.0 for item in reports if item.reached]
+    counted = [item.final_score or 0.0 for item in reports if item.counts]
+    reached = any(item.reached for item in reports)
     end = facts.finished_at or now
     return Debrief(
         round_id=facts.round_id,
         spec=facts.spec,
         status=facts.status,
         items=tuple(reports),
-        score=fmean(reached) if reached else None,
+        score=fmean(counted) if reached else None,
         verdict=verdict,
         reasons=reasons,
         per_topic=per_topic,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -30,6 +31,10 @@ MIN_TIME_LIMIT_S, MAX_TIME_LIMIT_S = 30, 3600
 RECENT = timedelta(days=7)
 """Questions seen within this are avoided when planning (not excluded)."""
 HISTORY_ROUNDS = 10
+
+VERDICT_MIN_SHARE = 0.5
+"""A verdict needs at least this share of the round's questions reached (answered or passed): an
+interviewer does not judge a round the candidate left after one question."""
 
 STRENGTH_AT = STRONG_AT
 """A topic scored at least this in the round is a strength..."""
@@ -104,6 +109,10 @@ class ReasonCode(StrEnum):
     LATE = "late"
     HINTS = "hints"
     PASSED = "passed"
+    UNREACHED = "unreached"
+    """Questions a round ended early never reached: they count 0%."""
+    TOO_LITTLE_EVIDENCE = "too-little-evidence"
+    """Fewer questions reached than ``verdict_minimum``: no verdict."""
 
 
 class StepKind(StrEnum):
@@ -115,6 +124,11 @@ class StepKind(StrEnum):
     """An unseen question in a weak topic."""
     STRETCH = "stretch"
     """An unseen, harder question in the weakest topic of a strong round."""
+
+
+def verdict_minimum(planned: int) -> int:
+    """How many questions of a round of ``planned`` must be reached (answered or passed) for a verdict."""
+    return max(1, math.ceil(planned * VERDICT_MIN_SHARE))
 
 
 def seconds_left(asked_at: datetime | None, limit_s: int | None, now: datetime) -> int | None:
