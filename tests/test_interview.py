@@ -554,6 +554,8 @@ async def test_too_little_evidence_for_a_verdict(interviews: Interviews, clock: 
     assert debrief.score <= 0.4
     assert [r.code for r in debrief.reasons] == [ReasonCode.TOO_LITTLE_EVIDENCE]
     assert (debrief.reasons[0].count, debrief.reasons[0].of) == (2, DEFAULT_LENGTH)
+    assert not {s.kind for s in debrief.next_steps} & {StepKind.STRETCH}
+    assert debrief.next_steps[0].kind in {StepKind.REVIEW, StepKind.UNREACHED}
 
 
 async def test_cancel_before_any_answer_has_no_verdict(interviews: Interviews) -> None:

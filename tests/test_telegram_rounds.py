@@ -93,6 +93,38 @@ async def test_a_round_of_passes_says_they_were_passed(offline_bot: OfflineBot) 
     assert "3/3" not in line
 
 
+# ---- 3. next steps follow from what was answered ------------------------------------------------------
+
+
+async def test_nothing_answered_suggests_the_first_question_and_warm_ups(offline_bot: OfflineBot) -> None:
+    """A hard round ended before any answer: the next steps are its first question and easier warm-ups,
+    never "Stretch yourself" with a Hard question."""
+    bank = offline_bot.practice.bank
+    alice = offline_bot.user("Alice")
+    first = asked(await start_round(alice, "3", "mixed", "hard"), bank)
+    debrief = (await alice.command("cancel"))[0].text
+    steps = next_steps(debrief)
+    assert len(steps) == 3, debrief
+    assert "Stretch" not in debrief
+    assert first.question[:40] in steps[0]
+    assert all("Warm up" in step for step in steps[1:]), steps
+    assert not any("Hard" in step for step in steps), steps
+
+
+async def test_after_passing_everything_the_next_steps_are_warm_ups_too(offline_bot: OfflineBot) -> None:
+    """All three questions passed: the first one again and warm-ups one level below, no stretch."""
+    bank = offline_bot.practice.bank
+    alice = offline_bot.user("Alice")
+    message = await start_round(alice, "3", "mixed", "medium")
+    first = asked(message, bank)
+    for _ in range(3):
+        message = last_text(await alice.press(message, text="⏭ Pass"))
+    steps = next_steps(message.text)
+    assert "Stretch" not in message.text
+    assert first.question[:40] in steps[0]
+    assert all("Warm up" in step and "Easy" in step for step in steps[1:]), steps
+
+
 # ---- 5. blank messages --------------------------------------------------------------------------------
 
 

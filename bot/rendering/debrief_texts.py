@@ -119,6 +119,12 @@ def _step_line(number: int, next_step: NextStep, titles: Mapping[str, str]) -> s
         case StepKind.REVIEW:
             score = f", you scored {texts.percent(next_step.score)}" if next_step.score is not None else ""
             return f"{number}. Review {itexts.quote(q.question)} ({where_from}{score}): answer it again, then compare."
+        case StepKind.PASSED:
+            return f"{number}. Have another go at {itexts.quote(q.question)} ({where_from}), which you passed."
+        case StepKind.UNREACHED:
+            return f"{number}. Pick up where the round stopped: {itexts.quote(q.question)} ({where_from})."
+        case StepKind.WARM_UP:
+            return f"{number}. Warm up with {itexts.quote(q.question)} ({where_from}), new to you."
         case StepKind.STRETCH:
             return f"{number}. Stretch yourself: {itexts.quote(q.question)} ({where_from}), new to you."
         case _:

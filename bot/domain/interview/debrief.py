@@ -103,42 +103,68 @@ def next_steps(
     level: int,
     limit: int = NEXT_STEPS,
 ) -> tuple[NextStep, ...]:
-    """Three concrete next steps, each naming a question.
+    """Three concrete next steps, each naming a question, following from what was answered.
 
-    First the round's weakest questions (up to two scored under ``STRENGTH_AT``) to review; then
-    unseen bank questions in the round's weakest topics, at the round's level after a weak
-    round, one level harder after a strong one (no weak question: a stretch). If the bank runs
-    out of unseen questions, the lowest-scored questions of the round fill in.
+    Nothing answered (every question passed, or the round ended before an answer): the round's
+    first question, then unseen warm-ups a level below the round's (never above it), in the
+    round's topics first. Otherwise: the round's weakest questions (up to two, answered under
+    ``STRENGTH_AT`` or passed), the question where the round stopped if it ended early, then unseen
+    bank questions in the round's weakest topics: at the round's level, or one level harder after
+    a complete round with no weak question (a stretch). If the bank runs out of unseen questions,
+    the round's lowest-scored questions fill in.
     """
-    reached = [item for item in items if item.reached and item.question is not None]
+    asked = [item for item in items if item.question is not None]
+    reached = [item for item in asked if item.reached]
     ranked = sorted(reached, key=lambda item: (item.final_score or 0.0, item.position))
-    weak = [item for item in ranked if (item.final_score or 0.0) < STRENGTH_AT]
-    steps = [NextStep(StepKind.REVIEW, item.question, item.final_score) for item in weak[:2] if item.question]
-    stretch = not weak
-    target = min(max(LEVELS), level + 1) if stretch else level
+    unreached = [item for item in asked if not item.reached]
+    steps: list[NextStep] = []
+    if not any(item.status is ItemStatus.ANSWERED for item in reached):
+        steps += [_again(item) for item in asked[:1]]
+        kind, target, easier = StepKind.WARM_UP, max(min(LEVELS), level - 1), True
+    else:
+        weak = [item for item in ranked if (item.final_score or 0.0) < STRENGTH_AT]
+        steps += [_again(item) for item in [*weak[:2], *unreached[:1]]]
+        stretch = not weak and not unreached
+        kind = StepKind.STRETCH if stretch else StepKind.NEW
+        target, easier = (min(max(LEVELS), level + 1) if stretch else level), False
     in_round = {item.question_id for item in items}
     topic_order = [t.topic for t in sorted(per_topic, key=lambda t: (t.round_score is None, t.round_score or 0.0))]
     topic_order += [t for t in bank.topics if t not in topic_order]
     chosen = {step.question.id for step in steps}
     for topic in topic_order:
+        if len(steps) >= limit:
+            break
         fresh = sorted(
-            (q for q in bank.in_topic(topic) if q.id not in seen and q.id not in in_round and q.id not in chosen),
+            (
+                q
+                for q in bank.in_topic(topic)
+                if q.id not in seen
+                and q.id not in in_round
+                and q.id not in chosen
+                and (not easier or q.difficulty <= target)
+            ),
             key=lambda q: (abs(q.difficulty - target), q.id),
         )
         for question in fresh[:1]:
-            if len(steps) >= limit:
-                break
-            steps.append(NextStep(StepKind.STRETCH if stretch else StepKind.NEW, question))
+            steps.append(NextStep(kind, question))
             chosen.add(question.id)
-        if len(steps) >= limit:
-            break
-    for item in ranked:
+    for item in [*ranked, *unreached]:
         if len(steps) >= limit:
             break
         if item.question is not None and item.question.id not in chosen:
-            steps.append(NextStep(StepKind.REVIEW, item.question, item.final_score))
+            steps.append(_again(item))
             chosen.add(item.question.id)
     return tuple(steps[:limit])
+
+
+def _again(item: ItemReport) -> NextStep:
+    """A question of the round as a next step: reviewed, passed, or not reached."""
+    assert item.question is not None
+    if not item.reached:
+        return NextStep(StepKind.UNREACHED, item.question)
+    if item.status is ItemStatus.PASSED:
+        return NextStep(StepKind.PASSED, item.question)
+    return NextStep(StepKind.REVIEW, item.question, item.final_score)
 
 
 def build_debrief(

@@ -120,6 +120,12 @@ class StepKind(StrEnum):
 
     REVIEW = "review"
     """Go over a question of this round that went badly."""
+    PASSED = "passed"
+    """Have a go at a question of this round that was passed."""
+    UNREACHED = "unreached"
+    """The question where a round ended early (its first, if nothing was answered)."""
+    WARM_UP = "warm-up"
+    """An unseen question a level below the round's, after a round with nothing answered."""
     NEW = "new"
     """An unseen question in a weak topic."""
     STRETCH = "stretch"
