@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import re
 
+from bot.domain.bank import Bank
+from bot.domain.interview.plan import follow_up_targets
 from bot.domain.interview.results import AskedInRound
 from bot.domain.models import Question
 from bot.rendering.debrief_texts import VERDICT_NAMES
 from tests.offline import OfflineBot, OfflineUser, Replies, Sent
+from tests.practice_fixtures import real_grader
+from tests.test_interview import concept_sentence
 from tests.test_telegram_offline import asked, start_round
 
 pytest_plugins = ["tests.practice_fixtures", "tests.offline"]
@@ -123,6 +127,66 @@ async def test_after_passing_everything_the_next_steps_are_warm_ups_too(offline_
     assert "Stretch" not in message.text
     assert first.question[:40] in steps[0]
     assert all("Warm up" in step and "Easy" in step for step in steps[1:]), steps
+
+
+# ---- 4. follow-ups ----------------------------------------------------------------------------------------
+
+
+def _about(text: str, question: Question) -> dict[str, int]:
+    """How many words (as the grader sees them) a text shares with each concept of the question."""
+    terms = real_grader().question_terms
+    words = terms(text)
+    return {
+        c.name: len(words & frozenset().union(terms(c.name), *(terms(a) for a in c.aliases))) for c in question.concepts
+    }
+
+
+def follow_up_on_covered_ground(bank: Bank) -> tuple[Question, str, str] | None:
+    """A question, an answer leaving out one heavy concept, and the bank follow-up that alone shares
+    words with the gap although it shares more with an idea the answer covered (so asking it would
+    ask again what the answer said); None if the bank has no such case."""
+    grader = real_grader()
+    for question in bank.questions:
+        for left_out in question.concepts:
+            answer = " ".join(concept_sentence(c) for c in question.concepts if c is not left_out)
+            grade = grader.grade(question, answer)
+            targets = {c.name for c in follow_up_targets(question, grade)}
+            covered = {c.name for c in grade.covered}
+            if not targets or not covered:
+                continue
+            sharing = [f for f in question.follow_ups if any(_about(f, question)[n] for n in targets)]
+            if len(sharing) != 1:
+                continue
+            about = _about(sharing[0], question)
+            if max(about[n] for n in covered) > max(about[n] for n in targets):
+                return question, answer, sharing[0]
+    return None
+
+
+async def test_a_follow_up_never_asks_again_what_the_answer_said(offline_bot: OfflineBot) -> None:
+    """An answer covering every idea but one: the follow-up is about the idea left out, not the bank's
+    follow-up about an idea the answer already explained."""
+    bank = offline_bot.practice.bank
+    found = follow_up_on_covered_ground(bank)
+    assert found is not None, "the bank has no follow-up that shares words with one idea but is about another"
+    question, answer, covered_follow_up = found
+    others = [q for q in bank.in_topic(question.topic) if q is not question][:2]
+    offline_bot.practice.replace_bank(
+        Bank((question, *others), {question.topic: bank.topics[question.topic]}, bank.glossary, bank.contrasts),
+        real_grader(),
+    )
+    alice = offline_bot.user("Alice")
+    message: Sent = await start_round(alice, "3", question.topic)
+    for _ in range(3):
+        if asked(message, bank) == question:
+            break
+        message = last_text(await answer_well(alice, asked(message, bank)))
+    assert asked(message, bank) == question
+    replies = await alice.say(answer)
+    assert "One follow-up on that" in replies[0].text, replies[0].text
+    follow_up = replies[1].text
+    assert "Follow-up" in follow_up
+    assert covered_follow_up not in follow_up
 
 
 # ---- 5. blank messages --------------------------------------------------------------------------------

@@ -237,12 +237,18 @@ def round_question(step: AskedInRound, titles: Mapping[str, str]) -> str:
     return texts.fit("\n".join(lines))
 
 
+GENERIC_FOLLOW_UP = "Let's dig into one point: “{concept}”. What can you tell me about it here?"
+"""The follow-up when the bank has none about the gap. Concept names are written every way (a noun
+phrase, a claim such as "low if either precision or recall is low", an instruction), so the name
+stands quoted as a point of its own and the question around it never needs it to be a noun."""
+
+
 def follow_up_text(step: FollowUpAsked) -> str:
-    """The follow-up itself: the bank's, or phrased from the missed concept."""
+    """The follow-up itself: the bank's, or one about the missed concept."""
     if step.text:
         return html.escape(step.text)
     concept = step.concepts[0] if step.concepts else "the key idea"
-    return f"You didn't mention {html.escape(concept)} — how does it come in here?"
+    return GENERIC_FOLLOW_UP.format(concept=html.escape(concept))
 
 
 def follow_up(step: FollowUpAsked) -> str:
