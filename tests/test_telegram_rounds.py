@@ -205,3 +205,17 @@ async def test_a_blank_message_in_a_round_is_ignored(offline_bot: OfflineBot) ->
         assert await offline_bot.interviews.current(alice.id) == step
     feedback = await alice.say(asked(first, offline_bot.practice.bank).model_answer)
     assert "Question 1/3" in feedback[0].text
+
+
+# ---- 11. question kinds ---------------------------------------------------------------------------------
+
+
+async def test_behavioural_questions_are_asked_as_behavioural(offline_bot: OfflineBot) -> None:
+    """A round on the behavioural topic labels each question "behavioural", not coding or case study."""
+    alice = offline_bot.user("Alice")
+    message = await start_round(alice, "3", "behavioural")
+    for number in range(1, 4):
+        header = message.text.splitlines()[0]
+        assert f"Question {number}/3" in header
+        assert header.endswith("· behavioural"), header
+        message = last_text(await alice.press(message, text="⏭ Pass"))

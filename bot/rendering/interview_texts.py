@@ -92,7 +92,13 @@ CONSOLE_OPTIONS = "Starting a round with the defaults. Next time you can choose:
 )
 
 LEVEL_NAMES = texts.LEVEL_NAMES
-KIND_NAMES = {"conceptual": "conceptual", "applied": "applied", "coding": "coding", "case-study": "case study"}
+KIND_NAMES = {
+    "conceptual": "conceptual",
+    "applied": "applied",
+    "coding": "coding",
+    "case-study": "case study",
+    "behavioural": "behavioural",
+}
 # ---- small helpers ----------------------------------------------------------------------------
 
 
@@ -151,8 +157,8 @@ def options(spec: RoundSpec, titles: Mapping[str, str]) -> str:
     """The text above the /interview keyboard."""
     return (
         "🎤 <b>Mock interview</b>\n"
-        "A round of questions the way interviews go: concepts, applied problems, code and a case, "
-        "easier first. I ask one follow-up when an important idea is missing, and end with a debrief.\n\n"
+        "A round of questions the way interviews go: concepts, applied problems, code, a case and your own "
+        "experience, easier first. I ask one follow-up when an important idea is missing, and end with a debrief.\n\n"
         "Pick the length, topics and level, then press Start.\n"
         f"<i>Now: {spec_line(spec, titles)}.</i>"
     )

@@ -42,8 +42,9 @@ GAP_BELOW = 0.5
 """...and under this a gap."""
 NEXT_STEPS = 3
 
-KIND_ORDER = {Kind.CONCEPTUAL: 0, Kind.APPLIED: 1, Kind.CODING: 2, Kind.CASE_STUDY: 3}
-"""Within one difficulty an interviewer goes from concepts to practice to the open case."""
+KIND_ORDER = {Kind.CONCEPTUAL: 0, Kind.APPLIED: 1, Kind.CODING: 2, Kind.CASE_STUDY: 3, Kind.BEHAVIOURAL: 4}
+"""Within one difficulty an interviewer goes from concepts to practice to the open case, and keeps
+"tell me about a time" for the end."""
 
 LEVEL_WORDS = {"easy": 1, "junior": 1, "medium": 2, "mid": 2, "middle": 2, "hard": 3, "senior": 3}
 MIXED_WORDS = frozenset({"mixed", "mix", "all", "any"})
