@@ -219,3 +219,15 @@ async def test_behavioural_questions_are_asked_as_behavioural(offline_bot: Offli
         assert f"Question {number}/3" in header
         assert header.endswith("· behavioural"), header
         message = last_text(await alice.press(message, text="⏭ Pass"))
+
+
+# ---- 12. decks: the formats the bot accepts --------------------------------------------------------------
+
+
+async def test_the_bot_names_every_deck_format_it_accepts(offline_bot: OfflineBot) -> None:
+    """/mydecks with no deck, a PDF sent as a file and /help all name .csv, .md and .yaml decks, as the
+    README does: a bank YAML topic file is a deck too."""
+    alice = offline_bot.user("Alice")
+    replies = [await alice.command("mydecks"), await alice.send_media("document"), await alice.command("help")]
+    for text in (r.text for r in replies):
+        assert all(suffix in text for suffix in (".csv", ".md", ".yaml")), text
