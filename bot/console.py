@@ -30,6 +30,7 @@ from bot.domain.interview.results import (
     AlreadyInRound,
     Answered,
     BadRoundArgs,
+    BlankIgnored,
     Debrief,
     NoActiveRound,
     RoundEnded,
@@ -180,8 +181,9 @@ class Console:
             case _:
                 self.say(texts.asked(result))
 
-    async def _answered(self, result: Answered | Feedback | Revealed | NoOpenQuestion) -> None:
-        """What an answer (or /answer) came to: a round's step, feedback, the model answer, or a nudge."""
+    async def _answered(self, result: Answered | BlankIgnored | Feedback | Revealed | NoOpenQuestion) -> None:
+        """What an answer (or /answer) came to: a round's step, feedback, the model answer, or a nudge
+        (nothing for a line of invisible characters in a round)."""
         match result:
             case Answered():
                 self.say(itexts.graded(result.graded))
@@ -195,6 +197,8 @@ class Console:
                 self.say(texts.revealed(result))
             case NoOpenQuestion():
                 self.say(texts.NUDGE_NO_QUESTION)
+            case BlankIgnored():
+                pass
 
     def _topics(self, result: TopicChoice | UnknownTopic) -> None:
         if isinstance(result, UnknownTopic):

@@ -77,10 +77,11 @@ def test_every_seed_question_is_in_the_bank() -> None:
 
 
 def test_bank_spreads_kinds_and_difficulties() -> None:
-    """A round can mix all four kinds and all three levels."""
+    """A round can mix all five kinds and all three levels; every behavioural-topic question is behavioural."""
     bank = load_bank()
-    assert {q.kind.value for q in bank.questions} == {"conceptual", "applied", "coding", "case-study"}
+    assert {q.kind.value for q in bank.questions} == {"conceptual", "applied", "coding", "case-study", "behavioural"}
     assert {q.difficulty for q in bank.questions} == {1, 2, 3}
+    assert {q.kind.value for q in bank.in_topic("behavioural")} == {"behavioural"}
 
 
 def test_a_good_file_passes(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.test_bank import GOOD_QUESTION
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,6 +37,22 @@ def test_bank_check_fails_with_file_and_line(tmp_path: Path, capsys: pytest.Capt
     err = capsys.readouterr().err
     assert f"{broken}:4: [q1] 'question' is missing or empty" in err
     assert "problem(s)" in err
+
+
+def test_bank_check_flags_a_behavioural_question_tagged_as_another_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A "tell me about a time" question of the behavioural topic tagged coding (as `found-own-bug-leak` was)
+    fails `bank check` at its kind line; tagged behavioural it passes."""
+    body = GOOD_QUESTION.replace("kind: conceptual", "kind: coding")
+    path = tmp_path / "behavioural.yaml"
+    path.write_text("topic: behavioural\ntitle: Behavioural\nquestions:\n" + body, encoding="utf-8")
+    (tmp_path / "glossary.yaml").write_text("- [true positive, tp]\n", encoding="utf-8")
+    assert main(["bank", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:5: [sample-question] a question of the behavioural topic must be of kind 'behavioural'" in err
+    path.write_text(path.read_text(encoding="utf-8").replace("kind: coding", "kind: behavioural"), encoding="utf-8")
+    assert main(["bank", "check", str(path)]) == 0
 
 
 def test_bank_export_is_one_json_array(capsys: pytest.CaptureFixture[str]) -> None:

@@ -134,7 +134,7 @@ def test_interview_round_with_debrief_chart_file_and_review(database: Path) -> N
     assert "Question 1/3" in out
     assert "You are in a mock interview (question 1/3). Type /cancel" in out
     assert "Hint 1/" in out
-    assert "Interview debrief: 3/3 questions answered" in out
+    assert "Interview debrief: 2/3 questions answered, 1 passed" in out
     assert re.search(r"(Strong hire|Lean hire|Lean no hire|No hire)", out)
     assert "Type /review 1" in out
     saved = re.search(r"saved to (\S+\.png)", out)
@@ -144,7 +144,7 @@ def test_interview_round_with_debrief_chart_file_and_review(database: Path) -> N
     assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert "There is no interview round in progress" in out  # the extra /pass
     assert "Your interview rounds" in out
-    assert "mixed topics, Easy · 3/3" in out
+    assert "mixed topics, Easy · 2/3 answered, 1 passed" in out
     assert out.count("🎯") == 1  # /review 1 opened a practice question
     assert "There is no next step 9" in out
     assert "Traceback" not in result.stderr
@@ -171,7 +171,7 @@ def test_skip_and_answer_inside_a_round_move_it_to_its_next_question(database: P
     assert "There is no open question" not in out
     assert "Passed on question 1/3" in out and "Question 2/3" in out
     assert "Passed on question 2/3" in out and "Question 3/3" in out
-    assert "Interview debrief: 3/3 questions answered" in out
+    assert "Interview debrief: 0/3 questions answered, 3 passed" in out
 
 
 def test_topics_and_difficulty_time_limit_and_a_stats_chart(database: Path) -> None:

@@ -128,9 +128,9 @@ def test_csv_bad_optional_cells_are_warnings_not_skips() -> None:
 
 
 def test_csv_kind_column_is_read() -> None:
-    """A kind cell such as "case study" sets the question's kind."""
-    deck = parse_csv('question,answer,kind\n"How?","Like so.",case study\n', "d.csv")
-    assert deck.entries[0].kind is Kind.CASE_STUDY
+    """A kind cell such as "case study" or "Behavioral" (either spelling) sets the question's kind."""
+    deck = parse_csv('question,answer,kind\n"How?","Like so.",case study\n"When?","Then.",Behavioral\n', "d.csv")
+    assert [entry.kind for entry in deck.entries] == [Kind.CASE_STUDY, Kind.BEHAVIOURAL]
 
 
 def test_csv_without_question_column_says_what_it_found() -> None:

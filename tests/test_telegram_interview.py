@@ -150,7 +150,7 @@ async def test_full_round_with_a_follow_up_a_debrief_and_its_chart(emulator: Tel
     alice.send_command("history")
     history = await alice.wait_for_bot_message()
     assert "Your interview rounds" in (history.text or "")
-    assert re.search(r"mixed topics, Medium · 5/5 · \d+% · .*(hire)", history.text or "")
+    assert re.search(r"mixed topics, Medium · 5/5 answered · \d+% · .*(hire)", history.text or "")
 
     pace(bot)
     press = alice.press_button(debrief, text="📖 Step 1")
@@ -261,6 +261,8 @@ async def test_time_limit_shows_on_questions_and_marks_late_answers(
         assert "Late" in (feedback.text or "")
         assert "2 min" in (feedback.text or "")
         assert "⏱ 1 min" in ((await alice.wait_for_bot_message()).text or "")  # the next question, a fresh minute
+        assert "Late" not in ((await say(alice, bot, "I don't know")).text or "")  # in time: two of three for a verdict
+        await alice.wait_for_bot_message()
         pace(bot)
         alice.send_command("cancel")
         debrief = await alice.wait_for_bot_message()

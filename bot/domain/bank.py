@@ -31,6 +31,8 @@ CONTRASTS_FILE = "contrasts.yaml"
 MIN_CONCEPTS = 4
 MIN_HINTS = 2
 EXAMPLE_MIN_SCORE = 0.9
+BEHAVIOURAL_TOPIC = "behavioural"
+"""The topic of "tell me about a time" questions: each must be of kind behavioural."""
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 """Question and topic ids: lowercase letters, digits and dashes, 2-48 characters."""
 _REQUIRED_TEXT = ("question", "why_asked", "how_to_answer")
@@ -483,6 +485,10 @@ def _parse_question(path: str, topic: str, raw: Any) -> tuple[Question | None, l
         kind = Kind(str(kind_value))
     except ValueError:
         problem("kind", f"'kind' must be one of {', '.join(k.value for k in Kind)}, not {kind_value!r}")
+    else:
+        if topic == BEHAVIOURAL_TOPIC and kind is not Kind.BEHAVIOURAL:
+            message = f"a question of the {BEHAVIOURAL_TOPIC} topic must be of kind 'behavioural', not {kind.value!r}"
+            problem("kind", message)
     difficulty = raw.get("difficulty")
     if not isinstance(difficulty, int) or isinstance(difficulty, bool) or difficulty not in (1, 2, 3):
         problem("difficulty", f"'difficulty' must be 1, 2 or 3, not {difficulty!r}")

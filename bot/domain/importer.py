@@ -243,7 +243,12 @@ def _parse_difficulty(value: str) -> int | None:
 
 def _parse_kind(value: str) -> Kind | None:
     key = _header_key(value).replace(" ", "-")
+    key = _KIND_SPELLINGS.get(key, key)
     return next((k for k in Kind if k.value == key), None)
+
+
+_KIND_SPELLINGS = {"behavioral": Kind.BEHAVIOURAL.value}
+"""Other spellings of a kind a deck may use (the bank writes British English)."""
 
 
 _FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")

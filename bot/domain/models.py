@@ -13,6 +13,7 @@ class Kind(StrEnum):
     APPLIED = "applied"
     CODING = "coding"
     CASE_STUDY = "case-study"
+    BEHAVIOURAL = "behavioural"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from bot.domain.interview.results import Debrief, History, ItemReport, NextStep, Reason
-from bot.domain.interview.rules import HireVerdict, ItemStatus, ReasonCode, RoundStatus, StepKind
+from bot.domain.interview.rules import HireVerdict, ItemStatus, ReasonCode, RoundStatus, StepKind, verdict_minimum
 from bot.domain.pushtime import zone
 from bot.rendering import interview_texts as itexts
 from bot.rendering import texts
@@ -61,6 +61,15 @@ def _reason(reason: Reason) -> str:
             return f"Passed on {itexts.plural(reason.count, 'question')}."
         case ReasonCode.HINTS:
             return f"{itexts.plural(reason.count, 'hint')} used."
+        case ReasonCode.UNREACHED:
+            they = "it counts" if reason.count == 1 else "they count"
+            return f"{reason.count} of {itexts.plural(reason.of, 'question')} not reached (ended early): {they} 0%."
+        case ReasonCode.TOO_LITTLE_EVIDENCE:
+            return (
+                f"Too little evidence for a verdict: the round ended after {reason.count} of "
+                f"{itexts.plural(reason.of, 'question')}, and a verdict needs at least {verdict_minimum(reason.of)}. "
+                "The questions not reached count 0%."
+            )
 
 
 def _item_line(item: ItemReport, titles: Mapping[str, str], detail: int = 2) -> str:
@@ -75,7 +84,7 @@ def _item_line(item: ItemReport, titles: Mapping[str, str], detail: int = 2) -> 
     else:
         quote = itexts.quote(item.question.question, 70 if detail == 2 else 45) + " — "
     if item.status is ItemStatus.UNANSWERED:
-        return f"{head}\n   {quote}not answered"
+        return f"{head}\n   {quote}not answered" + (", counts 0%" if item.counts else "")
     if item.status is ItemStatus.PASSED:
         return f"{head}\n   {quote}passed, 0%"
     parts = [texts.percent(item.answer_score or 0.0)]
@@ -110,6 +119,12 @@ def _step_line(number: int, next_step: NextStep, titles: Mapping[str, str]) -> s
         case StepKind.REVIEW:
             score = f", you scored {texts.percent(next_step.score)}" if next_step.score is not None else ""
             return f"{number}. Review {itexts.quote(q.question)} ({where_from}{score}): answer it again, then compare."
+        case StepKind.PASSED:
+            return f"{number}. Have another go at {itexts.quote(q.question)} ({where_from}), which you passed."
+        case StepKind.UNREACHED:
+            return f"{number}. Pick up where the round stopped: {itexts.quote(q.question)} ({where_from})."
+        case StepKind.WARM_UP:
+            return f"{number}. Warm up with {itexts.quote(q.question)} ({where_from}), new to you."
         case StepKind.STRETCH:
             return f"{number}. Stretch yourself: {itexts.quote(q.question)} ({where_from}), new to you."
         case _:
@@ -122,9 +137,15 @@ def debrief(result: Debrief, titles: Mapping[str, str], *, buttons: bool = True)
     ``buttons``: the next steps have buttons under the message (Telegram), else /review commands.
     """
     ended = "" if result.status is RoundStatus.FINISHED else " (ended early)"
-    lines = [f"🏁 <b>Interview debrief</b>{ended}: {result.answered}/{result.total} questions answered"]
-    if result.score is None or result.verdict is None:
+    passed = f", {result.passed} passed" if result.passed else ""
+    lines = [f"🏁 <b>Interview debrief</b>{ended}: {result.answered}/{result.total} questions answered{passed}"]
+    if result.score is None:
         lines += ["", "No answers to judge, so no verdict this time."]
+    elif result.verdict is None:
+        lines += [
+            f"<b>{texts.score_bar(result.score)}</b> · <b>No verdict</b>",
+            *(f"<i>{_reason(reason)}</i>" for reason in result.reasons),
+        ]
     else:
         lines += [
             f"<b>{texts.score_bar(result.score)}</b> · <b>{VERDICT_NAMES[result.verdict]}</b>",
@@ -189,12 +210,16 @@ def history(result: History, titles: Mapping[str, str]) -> str:
         when = _date(item.started_at.astimezone(tz))
         what = f"{html.escape(itexts.topic_name(item.topic, titles))}, {itexts.level_name(item.level)}"
         if item.status is RoundStatus.ACTIVE:
-            lines.append(f"• {when} · {what} · in progress, {item.answered}/{item.total}")
+            lines.append(f"• {when} · {what} · in progress, {item.answered + item.passed}/{item.total}")
             continue
         ended = " (ended early)" if item.status is RoundStatus.CANCELLED else ""
+        passed = f", {item.passed} passed" if item.passed else ""
         score = texts.percent(item.score) if item.score is not None else "—"
-        verdict = VERDICT_NAMES[item.verdict] if item.verdict else "no verdict"
-        lines.append(f"• {when} · {what} · {item.answered}/{item.total}{ended} · {score} · {verdict}")
+        if item.verdict is not None:
+            verdict = VERDICT_NAMES[item.verdict]
+        else:
+            verdict = "no verdict: too little evidence" if item.answered + item.passed else "no verdict"
+        lines.append(f"• {when} · {what} · {item.answered}/{item.total} answered{passed}{ended} · {score} · {verdict}")
     return texts.fit("\n".join(lines))
 
 

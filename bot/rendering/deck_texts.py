@@ -26,12 +26,13 @@ DECK_LIMIT = (
 DECK_TOO_BIG = "\n• the file is too big (2 MB at most)"
 MY_DECKS_NONE = (
     "You have no decks yet. Send me a file of your own questions with their answers as a document: "
-    "a <b>.csv</b> with <i>question</i> and <i>answer</i> columns, or a <b>.md</b> file with each question "
-    "as a heading (<code>## …</code>) or in bold, followed by its answer. Only you will see them."
+    "a <b>.csv</b> with <i>question</i> and <i>answer</i> columns, a <b>.md</b> file with each question "
+    "as a heading (<code>## …</code>) or in bold, followed by its answer, or a <b>.yaml</b> topic file in "
+    "the question bank's format. Only you will see them."
 )
 DECK_FORMATS = (
-    "To add questions of your own, send a <b>.csv</b> (question and answer columns) or <b>.md</b> "
-    "deck; /mydecks explains."
+    "To add questions of your own, send a <b>.csv</b> (question and answer columns), <b>.md</b> or "
+    "<b>.yaml</b> deck; /mydecks explains."
 )
 MY_DECKS_HEAD = "<b>Your decks</b>"
 DECK_LINE = "{n}. “{title}” (<code>{topic}</code>), {count} questions: {status}"

@@ -92,7 +92,13 @@ CONSOLE_OPTIONS = "Starting a round with the defaults. Next time you can choose:
 )
 
 LEVEL_NAMES = texts.LEVEL_NAMES
-KIND_NAMES = {"conceptual": "conceptual", "applied": "applied", "coding": "coding", "case-study": "case study"}
+KIND_NAMES = {
+    "conceptual": "conceptual",
+    "applied": "applied",
+    "coding": "coding",
+    "case-study": "case study",
+    "behavioural": "behavioural",
+}
 # ---- small helpers ----------------------------------------------------------------------------
 
 
@@ -151,8 +157,8 @@ def options(spec: RoundSpec, titles: Mapping[str, str]) -> str:
     """The text above the /interview keyboard."""
     return (
         "🎤 <b>Mock interview</b>\n"
-        "A round of questions the way interviews go: concepts, applied problems, code and a case, "
-        "easier first. I ask one follow-up when an important idea is missing, and end with a debrief.\n\n"
+        "A round of questions the way interviews go: concepts, applied problems, code, a case and your own "
+        "experience, easier first. I ask one follow-up when an important idea is missing, and end with a debrief.\n\n"
         "Pick the length, topics and level, then press Start.\n"
         f"<i>Now: {spec_line(spec, titles)}.</i>"
     )
@@ -237,12 +243,18 @@ def round_question(step: AskedInRound, titles: Mapping[str, str]) -> str:
     return texts.fit("\n".join(lines))
 
 
+GENERIC_FOLLOW_UP = "Let's dig into one point: “{concept}”. What can you tell me about it here?"
+"""The follow-up when the bank has none about the gap. Concept names are written every way (a noun
+phrase, a claim such as "low if either precision or recall is low", an instruction), so the name
+stands quoted as a point of its own and the question around it never needs it to be a noun."""
+
+
 def follow_up_text(step: FollowUpAsked) -> str:
-    """The follow-up itself: the bank's, or phrased from the missed concept."""
+    """The follow-up itself: the bank's, or one about the missed concept."""
     if step.text:
         return html.escape(step.text)
     concept = step.concepts[0] if step.concepts else "the key idea"
-    return f"You didn't mention {html.escape(concept)} — how does it come in here?"
+    return GENERIC_FOLLOW_UP.format(concept=html.escape(concept))
 
 
 def follow_up(step: FollowUpAsked) -> str:

@@ -46,7 +46,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("stats", "Your progress"),
     ("interview", "A mock interview round (e.g. /interview 5 metrics hard)"),
     ("history", "Your past interview rounds"),
-    ("mydecks", "Your own decks (send a .csv or .md file of questions to add one)"),
+    ("mydecks", "Your own decks (send a .csv, .md or .yaml file of questions to add one)"),
     ("subscribe", "A daily question at your time (e.g. /subscribe 08:30 Europe/Berlin)"),
     ("unsubscribe", "Stop the daily question"),
     ("settings", "Your settings: daily time, time zone, days, topics"),

@@ -41,6 +41,7 @@ from bot.domain.interview.results import (
     AlreadyInRound,
     Answered,
     BadRoundArgs,
+    BlankIgnored,
     History,
     NoActiveRound,
     NoHintOnFollowUp,
@@ -124,8 +125,9 @@ class Conversation:
                 return InRound(step, known)
             return await self.practice.ask_in(session, user, topic)
 
-    async def answer(self, who: UserInfo, text: str) -> Answered | Feedback | NoOpenQuestion:
-        """Free text: the answer to the round's question or follow-up, else to the open practice question."""
+    async def answer(self, who: UserInfo, text: str) -> Answered | BlankIgnored | Feedback | NoOpenQuestion:
+        """Free text: the answer to the round's question or follow-up (a blank one ignored), else to the open
+        practice question."""
         async with self.practice.transaction() as session:
             user, active = await self._round_of(session, who)
             if active is not None:

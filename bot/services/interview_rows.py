@@ -93,7 +93,7 @@ def record_answer(
     targets = follow_up_targets(question, grade)
     if targets:
         item.stage = Stage.FOLLOW_UP
-        item.follow_up_text = choose_follow_up(question, targets, question_terms)
+        item.follow_up_text = choose_follow_up(question, targets, item.covered, question_terms)
         item.follow_up_concepts = [c.name for c in targets]
         item.follow_up_asked_at = now
     else:

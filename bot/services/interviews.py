@@ -24,6 +24,7 @@ from bot.domain.interview.results import (
     AlreadyInRound,
     Answered,
     AnswerGraded,
+    BlankIgnored,
     Debrief,
     FollowUpAsked,
     FollowUpGraded,
@@ -48,6 +49,7 @@ from bot.domain.interview.rules import (
     HireVerdict,
     RoundStatus,
     Stage,
+    is_blank,
 )
 from bot.domain.models import Question
 from bot.domain.practice import MAX_ANSWER_CHARS, EmptyPool, NoMoreHints, UnknownTopic, reachable_score
@@ -211,16 +213,19 @@ class Interviews:
         """Where a locked round stands (None: nothing left that the user's pool still has)."""
         return current_step(self.practice.pools.pool_of(user), active.row, active.items, self.practice.now())
 
-    async def answer(self, who: UserRef, text: str) -> Answered | NoActiveRound:
-        """Grade an answer to the round's current question or follow-up and move the round on."""
+    async def answer(self, who: UserRef, text: str) -> Answered | BlankIgnored | NoActiveRound:
+        """Grade an answer to the round's current question or follow-up and move the round on (a blank
+        message is ignored)."""
         async with self.practice.transaction() as session:
             found = await self._locked(session, who, None, None)
             if isinstance(found, NoActiveRound):
                 return found
             return await self.answer_in(session, *found, text)
 
-    async def answer_in(self, session: Session, user: User, active: ActiveRound, text: str) -> Answered:
+    async def answer_in(self, session: Session, user: User, active: ActiveRound, text: str) -> Answered | BlankIgnored:
         """``answer`` inside the caller's transaction, on a round it has locked."""
+        if is_blank(text):
+            return BlankIgnored(active.row.id)
         now = self.practice.now()
         graded_text = text[:MAX_ANSWER_CHARS]
         pool = self.practice.pools.pool_of(user)
@@ -326,7 +331,6 @@ class Interviews:
             summaries = []
             for row in rounds:
                 items = await store.round_items(session=session, user_id=user.id, round_id=row.id)
-                answered = sum(item.stage in {Stage.DONE, Stage.PASSED, Stage.FOLLOW_UP} for item in items)
                 summaries.append(
                     RoundSummary(
                         round_id=row.id,
@@ -334,10 +338,11 @@ class Interviews:
                         status=RoundStatus(row.status),
                         topic=row.topic,
                         level=row.level,
-                        answered=answered,
+                        answered=sum(item.stage in {Stage.DONE, Stage.FOLLOW_UP} for item in items),
                         total=row.length,
                         score=row.score,
                         verdict=HireVerdict(row.verdict) if row.verdict else None,
+                        passed=sum(item.stage == Stage.PASSED and item.final_score is not None for item in items),
                     )
                 )
             return History(tuple(summaries), user.timezone)

@@ -3,7 +3,7 @@
 A round is what an interviewer does, not flashcards:
 
 * **Plan** (``plan_round``): ``length`` questions, mixing the bank's question kinds (conceptual,
-  applied, coding, case study), from one topic or mixed topics, and ordered warm-up to harder:
+  applied, coding, case study, behavioural), from one topic or mixed topics, and ordered warm-up to harder:
   one level below the chosen level first, one level above last (``difficulty_ladder``).
   Questions the user has not seen recently are preferred.
 * **Follow-ups** (``follow_up_targets``): an answer that misses an important concept (weight

@@ -23,6 +23,7 @@ from bot.domain.interview.rules import (
     ItemStatus,
     ReasonCode,
     StepKind,
+    verdict_minimum,
 )
 
 _VERDICT_LADDER = (HireVerdict.STRONG_HIRE, HireVerdict.LEAN_HIRE, HireVerdict.LEAN_NO_HIRE, HireVerdict.NO_HIRE)
@@ -35,17 +36,24 @@ def verdict_for(
 ) -> tuple[HireVerdict | None, tuple[Reason, ...]]:
     """An interviewer's verdict from the grades, and the reasons behind it.
 
-    The round average sets the starting point (``_VERDICT_AT``); then: a topic under 40%, or any
-    confidently wrong statement, rules out "strong hire"; two or more wrong statements, or
-    half the answers late, cost a step; recovering on at least two follow-ups (and at least
-    half of them) with nothing wrong said lifts "lean no hire" to "lean hire".
+    No verdict without evidence: none when nothing was reached, and none (with the reason) when a
+    round ended early before ``verdict_minimum`` of its questions. Otherwise the round average, the
+    questions not reached counting 0%, sets the starting point (``_VERDICT_AT``); then: a topic
+    under 40%, or any confidently wrong statement, rules out "strong hire"; two or more wrong
+    statements, or half the answers late, cost a step; recovering on at least two follow-ups (and at
+    least half of them) with nothing wrong said lifts "lean no hire" to "lean hire".
     """
-    reached = [item for item in items if item.reached]
+    counted = [item for item in items if item.counts]
+    reached = [item for item in counted if item.reached]
     if not reached:
         return None, ()
-    average = fmean(item.final_score or 0.0 for item in reached)
+    if len(reached) < verdict_minimum(len(counted)):
+        return None, (Reason(ReasonCode.TOO_LITTLE_EVIDENCE, count=len(reached), of=len(counted)),)
+    average = fmean(item.final_score or 0.0 for item in counted)
     step = next((i for i, at in enumerate(_VERDICT_AT) if average >= at), len(_VERDICT_AT))
-    reasons = [Reason(ReasonCode.AVERAGE, value=average, count=len(reached))]
+    reasons = [Reason(ReasonCode.AVERAGE, value=average, count=len(counted))]
+    if len(reached) < len(counted):
+        reasons.append(Reason(ReasonCode.UNREACHED, count=len(counted) - len(reached), of=len(counted)))
     scored = [t for t in per_topic if t.round_score is not None]
     if scored:
         best = max(scored, key=lambda t: t.round_score or 0.0)
@@ -95,42 +103,68 @@ def next_steps(
     level: int,
     limit: int = NEXT_STEPS,
 ) -> tuple[NextStep, ...]:
-    """Three concrete next steps, each naming a question.
+    """Three concrete next steps, each naming a question, following from what was answered.
 
-    First the round's weakest questions (up to two scored under ``STRENGTH_AT``) to review; then
-    unseen bank questions in the round's weakest topics, at the round's level after a weak
-    round, one level harder after a strong one (no weak question: a stretch). If the bank runs
-    out of unseen questions, the lowest-scored questions of the round fill in.
+    Nothing answered (every question passed, or the round ended before an answer): the round's
+    first question, then unseen warm-ups a level below the round's (never above it), in the
+    round's topics first. Otherwise: the round's weakest questions (up to two, answered under
+    ``STRENGTH_AT`` or passed), the question where the round stopped if it ended early, then unseen
+    bank questions in the round's weakest topics: at the round's level, or one level harder after
+    a complete round with no weak question (a stretch). If the bank runs out of unseen questions,
+    the round's lowest-scored questions fill in.
     """
-    reached = [item for item in items if item.reached and item.question is not None]
+    asked = [item for item in items if item.question is not None]
+    reached = [item for item in asked if item.reached]
     ranked = sorted(reached, key=lambda item: (item.final_score or 0.0, item.position))
-    weak = [item for item in ranked if (item.final_score or 0.0) < STRENGTH_AT]
-    steps = [NextStep(StepKind.REVIEW, item.question, item.final_score) for item in weak[:2] if item.question]
-    stretch = not weak
-    target = min(max(LEVELS), level + 1) if stretch else level
+    unreached = [item for item in asked if not item.reached]
+    steps: list[NextStep] = []
+    if not any(item.status is ItemStatus.ANSWERED for item in reached):
+        steps += [_again(item) for item in asked[:1]]
+        kind, target, easier = StepKind.WARM_UP, max(min(LEVELS), level - 1), True
+    else:
+        weak = [item for item in ranked if (item.final_score or 0.0) < STRENGTH_AT]
+        steps += [_again(item) for item in [*weak[:2], *unreached[:1]]]
+        stretch = not weak and not unreached
+        kind = StepKind.STRETCH if stretch else StepKind.NEW
+        target, easier = (min(max(LEVELS), level + 1) if stretch else level), False
     in_round = {item.question_id for item in items}
     topic_order = [t.topic for t in sorted(per_topic, key=lambda t: (t.round_score is None, t.round_score or 0.0))]
     topic_order += [t for t in bank.topics if t not in topic_order]
     chosen = {step.question.id for step in steps}
     for topic in topic_order:
+        if len(steps) >= limit:
+            break
         fresh = sorted(
-            (q for q in bank.in_topic(topic) if q.id not in seen and q.id not in in_round and q.id not in chosen),
+            (
+                q
+                for q in bank.in_topic(topic)
+                if q.id not in seen
+                and q.id not in in_round
+                and q.id not in chosen
+                and (not easier or q.difficulty <= target)
+            ),
             key=lambda q: (abs(q.difficulty - target), q.id),
         )
         for question in fresh[:1]:
-            if len(steps) >= limit:
-                break
-            steps.append(NextStep(StepKind.STRETCH if stretch else StepKind.NEW, question))
+            steps.append(NextStep(kind, question))
             chosen.add(question.id)
-        if len(steps) >= limit:
-            break
-    for item in ranked:
+    for item in [*ranked, *unreached]:
         if len(steps) >= limit:
             break
         if item.question is not None and item.question.id not in chosen:
-            steps.append(NextStep(StepKind.REVIEW, item.question, item.final_score))
+            steps.append(_again(item))
             chosen.add(item.question.id)
     return tuple(steps[:limit])
+
+
+def _again(item: ItemReport) -> NextStep:
+    """A question of the round as a next step: reviewed, passed, or not reached."""
+    assert item.question is not None
+    if not item.reached:
+        return NextStep(StepKind.UNREACHED, item.question)
+    if item.status is ItemStatus.PASSED:
+        return NextStep(StepKind.PASSED, item.question)
+    return NextStep(StepKind.REVIEW, item.question, item.final_score)
 
 
 def build_debrief(
@@ -153,14 +187,15 @@ def build_debrief(
         for topic, scores in topics.items()
     )
     verdict, reasons = verdict_for(reports, per_topic)
-    reached = [item.final_score or 0.0 for item in reports if item.reached]
+    counted = [item.final_score or 0.0 for item in reports if item.counts]
+    reached = any(item.reached for item in reports)
     end = facts.finished_at or now
     return Debrief(
         round_id=facts.round_id,
         spec=facts.spec,
         status=facts.status,
         items=tuple(reports),
-        score=fmean(reached) if reached else None,
+        score=fmean(counted) if reached else None,
         verdict=verdict,
         reasons=reasons,
         per_topic=per_topic,

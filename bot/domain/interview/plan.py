@@ -108,24 +108,36 @@ def follow_up_targets(question: Question, grade: Grade) -> tuple[Concept, ...]:
 
 
 def choose_follow_up(
-    question: Question, targets: Sequence[Concept], terms: Callable[[str], frozenset[str]]
+    question: Question,
+    targets: Sequence[Concept],
+    covered: Collection[str],
+    terms: Callable[[str], frozenset[str]],
 ) -> str | None:
-    """The question's follow-up sharing the most words with the targeted concepts, or None.
+    """The question's follow-up about the targeted concepts, or None (the adapter then phrases one).
 
-    Words are compared as the grader sees them (stems, glossary synonyms collapsed); words of
-    the first (heaviest) target count double. None when no follow-up shares a word with them.
+    Words are compared as the grader sees them (stems, glossary synonyms collapsed). A follow-up is
+    about the targets only if it shares more words with one of them than with any concept the
+    answer covered (``covered``, the grade's names, paraphrases included): otherwise it would ask
+    again what the answer said. Of those, the one sharing most wins, words of the first (heaviest)
+    target counting double.
     """
     if not targets or not question.follow_ups:
         return None
-    primary = _concept_terms(targets[0], terms)
-    others = frozenset().union(*(_concept_terms(c, terms) for c in targets[1:]))
+    target_words = [_concept_terms(c, terms) for c in targets]
+    said_words = [_concept_terms(c, terms) for c in question.concepts if c.name in covered]
+    primary, others = target_words[0], frozenset().union(*target_words[1:])
+
+    def about_the_gap(text: str) -> bool:
+        words = terms(text)
+        gap = max(len(words & t) for t in target_words)
+        return gap > max((len(words & s) for s in said_words), default=0)
 
     def overlap(text: str) -> int:
         words = terms(text)
         return 2 * len(words & primary) + len(words & others)
 
-    best = max(question.follow_ups, key=overlap)  # max keeps the first of equals
-    return best if overlap(best) > 0 else None
+    eligible = [text for text in question.follow_ups if about_the_gap(text)]
+    return max(eligible, key=overlap) if eligible else None  # max keeps the first of equals
 
 
 def _concept_terms(concept: Concept, terms: Callable[[str], frozenset[str]]) -> frozenset[str]:

@@ -125,6 +125,13 @@ class NoActiveRound:
 
 
 @dataclass(frozen=True, slots=True)
+class BlankIgnored:
+    """A message with nothing in it (``is_blank``) during a round: not graded, the round stays where it is."""
+
+    round_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerGraded:
     """The answer to a round's question."""
 
@@ -240,8 +247,14 @@ class ItemReport:
 
     @property
     def reached(self) -> bool:
-        """Answered or passed: it counts in the round."""
+        """Answered or passed."""
         return self.status is not ItemStatus.UNANSWERED and self.final_score is not None
+
+    @property
+    def counts(self) -> bool:
+        """Counts in the round's score: reached, or not reached (0%) when the round ended early. A question
+        that left the bank before it was answered does not count."""
+        return self.reached or self.question is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,8 +297,9 @@ class Debrief:
     status: RoundStatus
     items: tuple[ItemReport, ...]
     score: float | None
-    """Average round score of the questions reached; None when none was."""
+    """Average round score of the questions that count, those not reached at 0%; None when none was reached."""
     verdict: HireVerdict | None
+    """None when nothing was reached, or too little (the reasons then say so)."""
     reasons: tuple[Reason, ...]
     per_topic: tuple[TopicScore, ...]
     hints_used: int
@@ -295,8 +309,13 @@ class Debrief:
 
     @property
     def answered(self) -> int:
-        """Questions reached (answered or passed)."""
-        return sum(item.reached for item in self.items)
+        """Questions answered (not passed)."""
+        return sum(item.reached and item.status is ItemStatus.ANSWERED for item in self.items)
+
+    @property
+    def passed(self) -> int:
+        """Questions passed."""
+        return sum(item.reached and item.status is ItemStatus.PASSED for item in self.items)
 
     @property
     def total(self) -> int:
@@ -346,9 +365,11 @@ class RoundSummary:
     topic: str | None
     level: int
     answered: int
+    """Questions answered (not passed)."""
     total: int
     score: float | None
     verdict: HireVerdict | None
+    passed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

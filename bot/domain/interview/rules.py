@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -30,14 +32,19 @@ RECENT = timedelta(days=7)
 """Questions seen within this are avoided when planning (not excluded)."""
 HISTORY_ROUNDS = 10
 
+VERDICT_MIN_SHARE = 0.5
+"""A verdict needs at least this share of the round's questions reached (answered or passed): an
+interviewer does not judge a round the candidate left after one question."""
+
 STRENGTH_AT = STRONG_AT
 """A topic scored at least this in the round is a strength..."""
 GAP_BELOW = 0.5
 """...and under this a gap."""
 NEXT_STEPS = 3
 
-KIND_ORDER = {Kind.CONCEPTUAL: 0, Kind.APPLIED: 1, Kind.CODING: 2, Kind.CASE_STUDY: 3}
-"""Within one difficulty an interviewer goes from concepts to practice to the open case."""
+KIND_ORDER = {Kind.CONCEPTUAL: 0, Kind.APPLIED: 1, Kind.CODING: 2, Kind.CASE_STUDY: 3, Kind.BEHAVIOURAL: 4}
+"""Within one difficulty an interviewer goes from concepts to practice to the open case, and keeps
+"tell me about a time" for the end."""
 
 LEVEL_WORDS = {"easy": 1, "junior": 1, "medium": 2, "mid": 2, "middle": 2, "hard": 3, "senior": 3}
 MIXED_WORDS = frozenset({"mixed", "mix", "all", "any"})
@@ -103,6 +110,10 @@ class ReasonCode(StrEnum):
     LATE = "late"
     HINTS = "hints"
     PASSED = "passed"
+    UNREACHED = "unreached"
+    """Questions a round ended early never reached: they count 0%."""
+    TOO_LITTLE_EVIDENCE = "too-little-evidence"
+    """Fewer questions reached than ``verdict_minimum``: no verdict."""
 
 
 class StepKind(StrEnum):
@@ -110,10 +121,21 @@ class StepKind(StrEnum):
 
     REVIEW = "review"
     """Go over a question of this round that went badly."""
+    PASSED = "passed"
+    """Have a go at a question of this round that was passed."""
+    UNREACHED = "unreached"
+    """The question where a round ended early (its first, if nothing was answered)."""
+    WARM_UP = "warm-up"
+    """An unseen question a level below the round's, after a round with nothing answered."""
     NEW = "new"
     """An unseen question in a weak topic."""
     STRETCH = "stretch"
     """An unseen, harder question in the weakest topic of a strong round."""
+
+
+def verdict_minimum(planned: int) -> int:
+    """How many questions of a round of ``planned`` must be reached (answered or passed) for a verdict."""
+    return max(1, math.ceil(planned * VERDICT_MIN_SHARE))
 
 
 def seconds_left(asked_at: datetime | None, limit_s: int | None, now: datetime) -> int | None:
@@ -128,3 +150,15 @@ def is_late(asked_at: datetime | None, limit_s: int | None, now: datetime) -> bo
     if limit_s is None or asked_at is None:
         return False
     return (now - asked_at).total_seconds() > limit_s
+
+
+_BLANK_FILLERS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+"""Characters that draw nothing but are letters to Unicode (the Braille blank, the Hangul fillers):
+what chat clients let people send as an "empty" message."""
+
+
+def is_blank(text: str) -> bool:
+    """Whether a message shows nothing: only spaces, invisible format characters and blank fillers.
+
+    A round ignores it, as the console ignores an empty line: there is nothing to grade."""
+    return all(ch.isspace() or ch in _BLANK_FILLERS or unicodedata.category(ch) in {"Cc", "Cf"} for ch in text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain.conversation import InRound, InRoundHint, TopicTooLong
-from bot.domain.interview.results import Answered, RoundEnded
+from bot.domain.interview.results import Answered, BlankIgnored, RoundEnded
 from bot.domain.practice import Feedback, NoOpenQuestion, NothingToRetry, Revealed
 from bot.rendering import interview_texts as itexts
 from bot.rendering import texts
@@ -64,6 +64,8 @@ async def text_answer(update: Update, context: Context) -> None:
     match result:
         case Answered():
             await send_answered(update, context, result)
+        case BlankIgnored():
+            pass  # nothing to grade in a round: ignored, as the console ignores an empty line
         case Feedback():
             await send_rich(update, context, texts.feedback(result), feedback_keyboard(result.question.id))
         case NoOpenQuestion():
