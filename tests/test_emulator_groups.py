@@ -1,0 +1,344 @@
+"""Group chats in the Bot API emulator, checked against python-telegram-bot: membership and
+my_chat_member, privacy mode, replies, anonymous administrators, the member methods,
+and removal of the bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+from telegram import (
+    Bot,
+    Chat,
+    ChatMemberAdministrator,
+    ChatMemberBanned,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberOwner,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden
+
+from tests.emulator import (
+    GROUP_ANONYMOUS_BOT_ID,
+    EmulatedUser,
+    GroupChat,
+    TelegramEmulator,
+    make_bot,
+    unknown_fields,
+)
+
+
+@dataclass
+class World:
+    """An emulator, a bare PTB bot on it, and three people who study together."""
+
+    emu: TelegramEmulator
+    bot: Bot
+    alice: EmulatedUser
+    bob: EmulatedUser
+    carol: EmulatedUser
+
+    def study_group(self, *, supergroup: bool = False, username: str | None = None) -> GroupChat:
+        """Alice's group (Bob administrator, Carol member); the bot not in it yet."""
+        return self.emu.create_group(
+            "ML interview prep",
+            [self.alice, self.bob, self.carol],
+            admins=[self.bob],
+            supergroup=supergroup,
+            username=username,
+            bot_is_member=False,
+        )
+
+    async def updates(self) -> list[Update]:
+        """Fetch and confirm the pending updates; each must parse in PTB without leftovers."""
+        updates = await self.bot.get_updates()
+        if updates:
+            await self.bot.get_updates(offset=updates[-1].update_id + 1)
+        for index, update in enumerate(updates):
+            assert unknown_fields(update, f"update[{index}]") == []
+        return list(updates)
+
+
+@pytest_asyncio.fixture
+async def world() -> AsyncIterator[World]:
+    """A fresh emulator and Alice, Bob and Carol."""
+    async with TelegramEmulator() as emu, make_bot(emu) as bot:
+        alice, bob, carol = (emu.create_user(name, username=name.lower()) for name in ("Alice", "Bob", "Carol"))
+        yield World(emu, bot, alice, bob, carol)
+
+
+def kinds(updates: list[Update]) -> list[str]:
+    """The kind of each update (message, my_chat_member, ...)."""
+    return [next(key for key in update.to_dict() if key != "update_id") for update in updates]
+
+
+# ------------------------------------------------------------ joining ----
+
+
+@pytest.mark.asyncio
+async def test_group_ids_titles_and_the_bot_joining(world: World) -> None:
+    """A group has a -4… id, a supergroup -100…; the bot is told it joined, by whom."""
+    group, supergroup = world.study_group(), world.study_group(supergroup=True)
+    assert str(group.id).startswith("-4") and len(str(group.id)) == 11
+    assert str(supergroup.id).startswith("-100") and len(str(supergroup.id)) == 14
+    with pytest.raises(BadRequest, match=r"^Chat not found$"):
+        await world.bot.get_chat(group.id)  # a group the bot was never in is unknown to it
+
+    joined = group.add_bot(by=world.bob)
+    updates = await world.updates()
+    assert kinds(updates) == ["my_chat_member", "message"]
+    change, service = updates[0].my_chat_member, updates[1].message
+    assert change is not None and service is not None
+    assert change.from_user.id == world.bob.id and change.chat.type == Chat.GROUP
+    assert change.chat.title == "ML interview prep" and change.chat.id == group.id
+    assert change.difference()["status"] == ("left", "member")
+    assert isinstance(change.new_chat_member, ChatMemberMember)
+    assert change.new_chat_member.user.id == world.emu.bot_id
+    assert updates[0].effective_chat is not None and updates[0].effective_chat.id == group.id
+    assert [u.id for u in service.new_chat_members] == [world.emu.bot_id]
+    assert service.from_user is not None and service.from_user.id == world.bob.id
+    assert service.message_id == joined.message_id and group.bot_status == "member"
+
+    info = await world.bot.get_chat(group.id)
+    assert unknown_fields(info) == []
+    assert (info.type, info.title, info.permissions is not None) == ("group", "ML interview prep", True)
+    with pytest.raises(ValueError, match="already in"):
+        group.add_bot(by=world.alice)
+
+    supergroup.add_bot(by=world.alice, as_admin=True, can_pin_messages=False)
+    promoted = (await world.updates())[0].my_chat_member
+    assert promoted is not None and isinstance(promoted.new_chat_member, ChatMemberAdministrator)
+    assert promoted.new_chat_member.can_pin_messages is False and promoted.new_chat_member.can_manage_topics is False
+
+
+# ------------------------------------------------------- member methods ----
+
+
+@pytest.mark.asyncio
+async def test_get_chat_member_and_administrators(world: World) -> None:
+    """Owner, administrator, member, left and the bot itself, as PTB's ChatMember classes."""
+    group = world.study_group()
+    group.add_bot(by=world.alice)
+    dave_user = world.emu.create_user("Dave")
+    bot = world.bot
+    alice, bob, carol, dave, itself = [
+        await bot.get_chat_member(group.id, user_id)
+        for user_id in (world.alice.id, world.bob.id, world.carol.id, dave_user.id, world.emu.bot_id)
+    ]
+    assert unknown_fields([alice, bob, carol, dave, itself]) == []
+    assert isinstance(alice, ChatMemberOwner) and alice.is_anonymous is False
+    assert isinstance(bob, ChatMemberAdministrator) and bob.can_be_edited is False and bob.can_delete_messages
+    assert bob.can_manage_topics is None, "basic groups have no topics right"
+    assert isinstance(carol, ChatMemberMember) and isinstance(itself, ChatMemberMember)
+    assert isinstance(dave, ChatMemberLeft)
+
+    admins = await bot.get_chat_administrators(group.id)
+    assert [(type(a), a.user.first_name) for a in admins] == [
+        (ChatMemberOwner, "Alice"),
+        (ChatMemberAdministrator, "Bob"),
+    ]
+    assert await bot.get_chat_member_count(group.id) == 4
+    with pytest.raises(BadRequest, match=r"^User not found$"):
+        await bot.get_chat_member(group.id, 424242)
+    with pytest.raises(BadRequest, match=r"^Chat not found$"):
+        await bot.get_chat_member(-4999999999, world.alice.id)
+    with pytest.raises(BadRequest, match=r"^There are no administrators in the private chat$"):
+        await bot.get_chat_administrators(world.alice.id)
+
+    group.promote(world.carol, by=world.alice, custom_title="Grader", can_promote_members=True)
+    group.demote(world.bob)
+    promoted = await bot.get_chat_member(group.id, world.carol.id)
+    assert isinstance(promoted, ChatMemberAdministrator)
+    assert (promoted.custom_title, promoted.can_promote_members) == ("Grader", True)
+    assert isinstance(await bot.get_chat_member(group.id, world.bob.id), ChatMemberMember)
+    assert [m.user.first_name for m in await bot.get_chat_administrators(group.id)] == ["Alice", "Carol"]
+    assert kinds(await world.updates()) == ["my_chat_member", "message"], "no chat_member: the bot is no admin"
+
+
+@pytest.mark.asyncio
+async def test_anonymous_administrator_writes_on_behalf_of_the_group(world: World) -> None:
+    """from = GroupAnonymousBot, sender_chat = the group, author_signature = custom title."""
+    group = world.study_group(supergroup=True)
+    group.add_bot(by=world.alice)
+    with pytest.raises(ValueError, match="only in supergroups"):
+        world.study_group().promote(world.bob, anonymous=True)
+    group.promote(world.bob, anonymous=True, custom_title="Mentor")
+    world.bob.send_command("subscribe", "09:00 Europe/Berlin", chat=group)
+    message = (await world.updates())[-1].message
+    assert message is not None and message.text == "/subscribe 09:00 Europe/Berlin"
+    assert message.from_user is not None and message.from_user.id == GROUP_ANONYMOUS_BOT_ID
+    assert message.from_user.username == "GroupAnonymousBot" and message.from_user.is_bot
+    assert message.sender_chat is not None and message.sender_chat.id == group.id
+    assert message.author_signature == "Mentor"
+    update = Update(1, message=message)
+    assert update.effective_sender == message.sender_chat, "PTB's effective_sender is the group"
+
+    bob = await world.bot.get_chat_member(group.id, world.bob.id)
+    assert isinstance(bob, ChatMemberAdministrator) and bob.is_anonymous is True
+    admins = await world.bot.get_chat_administrators(group.id)
+    assert [(a.user.first_name, getattr(a, "is_anonymous", None)) for a in admins] == [("Alice", False), ("Bob", True)]
+
+
+# ------------------------------------------------------------ privacy ----
+
+
+@pytest.mark.asyncio
+async def test_privacy_mode_lets_only_commands_mentions_replies_and_service_through(world: World) -> None:
+    """Plain chatter never reaches a bot in privacy mode; commands for it, @mentions, replies
+    to its own messages and service messages do. Without privacy mode, or as an admin, all."""
+    group = world.emu.create_group("Study", [world.alice, world.bob, world.carol])
+    assert group.privacy_mode is True and (await world.bot.get_me()).can_read_all_group_messages is False
+    ours = await world.bot.send_message(group.id, "Question 1: what is a ROC curve?")
+    chatter = world.alice.send_text("anyone up for pizza?", chat=group)
+    assert world.alice.last_update is None
+    world.bob.reply(chatter, "yes!")  # a reply, but not to the bot
+    world.carol.send_text("/stats@some_other_bot", chat=group)
+    world.alice.send_command("leaderboard", chat=group)
+    world.bob.send_command("leaderboard", mention_bot=True, chat=group)
+    world.carol.send_text(f"hey @{world.emu.bot_username}, the answer is AUC", chat=group)
+    answer = world.carol.reply(ours, "true positive rate against false positive rate")
+    dave = world.emu.create_user("Dave")
+    group.add_member(dave, by=world.alice)
+    got = [u.message for u in await world.updates() if u.message]
+    assert [m.text or "new member" for m in got] == [
+        "/leaderboard",
+        f"/leaderboard@{world.emu.bot_username}",
+        f"hey @{world.emu.bot_username}, the answer is AUC",
+        "true positive rate against false positive rate",
+        "new member",
+    ]
+    command = got[1].parse_entities(["bot_command"])
+    assert list(command.values()) == [f"/leaderboard@{world.emu.bot_username}"]
+    assert next(iter(command)).offset == 0
+    assert got[3].message_id == answer.message_id
+    assert got[3].reply_to_message is not None and got[3].reply_to_message.message_id == ours.message_id
+
+    group.privacy_mode = False
+    world.alice.send_text("chatter, privacy mode off here", chat=group)
+    group.privacy_mode = None
+    world.alice.send_text("chatter, back to the bot's setting", chat=group)
+    group.promote_bot()
+    world.alice.send_text("chatter, the bot is an admin", chat=group)
+    group.demote_bot()
+    world.emu.set_privacy_mode(False)
+    world.alice.send_text("chatter, privacy mode disabled in BotFather", chat=group)
+    assert (await world.bot.get_me()).can_read_all_group_messages is True
+    texts = [u.message.text for u in await world.updates() if u.message]
+    assert texts == [
+        "chatter, privacy mode off here",
+        "chatter, the bot is an admin",
+        "chatter, privacy mode disabled in BotFather",
+    ]
+
+
+@pytest.mark.asyncio
+async def test_chat_member_updates_reach_an_admin_bot_that_asks_for_them(world: World) -> None:
+    """chat_member updates are opt-in (allowed_updates) and only for an administrator bot."""
+    group = world.study_group(supergroup=True)
+    assert await world.bot.get_updates(allowed_updates=["chat_member", "my_chat_member", "message"]) == ()
+    world.carol.send_text("before the bot is an admin", chat=group)
+    group.add_bot(by=world.alice, as_admin=True)
+    group.leave(world.carol)
+    group.remove_member(world.bob, by=world.alice)
+    updates = (await world.updates())[2:]
+    assert kinds(updates) == ["chat_member", "message", "chat_member", "message"]
+    left, kicked = updates[0].chat_member, updates[2].chat_member
+    assert left is not None and left.difference()["status"] == ("member", "left")
+    assert kicked is not None and isinstance(kicked.new_chat_member, ChatMemberBanned)
+    assert kicked.from_user.id == world.alice.id
+    assert updates[3].message is not None and updates[3].message.left_chat_member is not None
+    assert updates[3].message.left_chat_member.id == world.bob.id
+    with pytest.raises(LookupError, match="not a member"):
+        world.bob.send_text("let me back in", chat=group)
+
+
+# ------------------------------------------------------------ replies ----
+
+
+@pytest.mark.asyncio
+async def test_bot_replies_are_recorded_and_members_reply_to_bot_messages(world: World) -> None:
+    """reply_parameters and reply_to_message_id link a bot message to the one it answers."""
+    group = world.emu.create_group("Study", [world.alice, world.bob, world.carol])
+    question = await world.bot.send_message(group.id, "Explain the bias-variance trade-off.")
+    stored_question = await group.wait_for_bot_message(timeout=1)
+    assert stored_question.message_id == question.message_id and stored_question.reply_to_message_id is None
+    answer = world.bob.reply(stored_question, "More capacity: less bias, more variance.")
+    update = (await world.updates())[-1]
+    assert update.effective_chat is not None and update.effective_chat.id == group.id
+    assert update.effective_user is not None and update.effective_user.id == world.bob.id
+    message = update.message
+    assert message is not None and message.reply_to_message is not None
+    assert message.reply_to_message.from_user is not None and message.reply_to_message.from_user.is_bot
+    assert message.reply_to_message.text == "Explain the bias-variance trade-off."
+
+    graded = await message.reply_text("Bob: ■■■■□ 0.8 good")  # PTB quotes in groups by default
+    await world.bot.send_message(
+        group.id, "via the old parameter", api_kwargs={"reply_to_message_id": answer.message_id}
+    )
+    await world.bot.send_message(group.id, "cross-check", reply_parameters=ReplyParameters(question.message_id))
+    replies = [await group.wait_for_bot_message(timeout=1) for _ in range(3)]
+    assert [m.reply_to_message_id for m in replies] == [answer.message_id, answer.message_id, question.message_id]
+    assert isinstance(graded, Message) and graded.reply_to_message is not None
+    assert graded.reply_to_message.message_id == answer.message_id
+    assert [m.text for m in group.bot_messages()][-1] == "cross-check"
+    assert group.last_bot_message is not None and group.last_bot_message.from_user_id == world.emu.bot_id
+    with pytest.raises(BadRequest, match=r"^Message to be replied not found$"):
+        await world.bot.send_message(group.id, "x", reply_parameters=ReplyParameters(999))
+    await group.assert_no_bot_message(within=0.05)
+
+
+# ------------------------------------------------------------ removal ----
+
+
+@pytest.mark.asyncio
+async def test_removing_the_bot_and_the_bot_leaving(world: World) -> None:
+    """kicked: 403 "bot was kicked from the group chat" (supergroup variant); a basic group
+    also sends left_chat_member; leaveChat leaves with status "left"; re-adding works."""
+    group, supergroup = world.study_group(), world.study_group(supergroup=True)
+    for chat in (group, supergroup):
+        chat.add_bot(by=world.alice)
+    await world.updates()
+    with pytest.raises(ValueError, match="not an administrator"):
+        group.remove_bot(by=world.carol)
+
+    group.remove_bot(by=world.bob)
+    supergroup.remove_bot(by=world.alice)
+    updates = await world.updates()
+    assert kinds(updates) == ["my_chat_member", "message", "my_chat_member"]
+    kicked = updates[0].my_chat_member
+    assert kicked is not None and isinstance(kicked.new_chat_member, ChatMemberBanned)
+    assert kicked.new_chat_member.until_date.timestamp() == 0, "until_date 0: removed for good"
+    assert kicked.from_user.id == world.bob.id
+    assert updates[1].message is not None and updates[1].message.left_chat_member is not None
+    assert updates[1].message.left_chat_member.id == world.emu.bot_id
+    assert updates[2].my_chat_member is not None and updates[2].my_chat_member.chat.type == Chat.SUPERGROUP
+
+    with pytest.raises(Forbidden, match=r"^Forbidden: bot was kicked from the group chat$"):
+        await world.bot.send_message(group.id, "still there?")
+    with pytest.raises(Forbidden, match=r"^Forbidden: bot was kicked from the supergroup chat$"):
+        await world.bot.send_message(supergroup.id, "still there?")
+    with pytest.raises(Forbidden, match="kicked from the group chat"):
+        await world.bot.get_chat_member(group.id, world.alice.id)
+    assert isinstance(await world.bot.get_chat_member(group.id, world.emu.bot_id), ChatMemberBanned)
+    assert (await world.bot.get_chat(group.id)).title == "ML interview prep", "a basic group stays readable"
+    with pytest.raises(Forbidden, match="kicked from the supergroup chat"):
+        await world.bot.get_chat(supergroup.id)
+    world.alice.send_command("start", chat=group)
+    assert world.alice.last_update is None, "a removed bot hears nothing"
+
+    supergroup.add_bot(by=world.alice)
+    assert await world.bot.leave_chat(supergroup.id) is True
+    changes = [u.my_chat_member for u in await world.updates() if u.my_chat_member]
+    assert [c.difference()["status"] for c in changes] == [("kicked", "member"), ("member", "left")]
+    assert changes[1].from_user.id == world.emu.bot_id
+    with pytest.raises(Forbidden, match=r"^Forbidden: bot is not a member of the supergroup chat$"):
+        await world.bot.send_message(supergroup.id, "hello?")
+    public = world.study_group(supergroup=True, username="mlprep")
+    assert (await world.bot.get_chat("@mlprep")).id == public.id, "public supergroups are readable"
+    with pytest.raises(Forbidden, match=r"^Forbidden: bot is not a member of the supergroup chat$"):
+        await world.bot.send_message("@mlprep", "hello?")
