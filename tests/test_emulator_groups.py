@@ -1,6 +1,6 @@
 """Group chats in the Bot API emulator, checked against python-telegram-bot: membership and
 my_chat_member, privacy mode, replies, anonymous administrators, the member methods,
-and removal of the bot."""
+removal of the bot, migration to a supergroup."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden
+from telegram.ext import filters
 
 from tests.emulator import (
     GROUP_ANONYMOUS_BOT_ID,
@@ -342,3 +343,52 @@ async def test_removing_the_bot_and_the_bot_leaving(world: World) -> None:
     assert (await world.bot.get_chat("@mlprep")).id == public.id, "public supergroups are readable"
     with pytest.raises(Forbidden, match=r"^Forbidden: bot is not a member of the supergroup chat$"):
         await world.bot.send_message("@mlprep", "hello?")
+
+
+# ---------------------------------------------------------- migration ----
+
+
+@pytest.mark.asyncio
+async def test_migration_to_a_supergroup(world: World) -> None:
+    """migrate_to_chat_id in the old group, my_chat_member and migrate_from_chat_id in the new
+    one; the old id then answers 400 with parameters.migrate_to_chat_id (ChatMigrated)."""
+    group = world.study_group()
+    group.add_bot(by=world.alice)
+    old_id = group.id
+    before = await world.bot.send_message(old_id, "Question of the day")
+    await world.updates()
+
+    new_id = group.migrate(by=world.alice)
+    assert (group.id, group.migrated_from, group.type) == (new_id, old_id, "supergroup")
+    assert world.emu.group(old_id).id == new_id, "every handle follows the upgrade"
+    assert str(new_id).startswith("-100")
+    updates = await world.updates()
+    assert kinds(updates) == ["message", "my_chat_member", "message"]
+    to_message, joined, from_message = updates[0].message, updates[1].my_chat_member, updates[2].message
+    assert to_message is not None and (to_message.chat.id, to_message.migrate_to_chat_id) == (old_id, new_id)
+    assert to_message.from_user is not None and to_message.from_user.id == world.alice.id
+    assert joined is not None and (joined.chat.id, joined.difference()["status"]) == (new_id, ("left", "member"))
+    assert from_message is not None and (from_message.chat.id, from_message.migrate_from_chat_id) == (new_id, old_id)
+    assert from_message.message_id == 1 and from_message.sender_chat is not None
+    assert from_message.from_user is not None and from_message.from_user.id == GROUP_ANONYMOUS_BOT_ID
+    assert all(filters.StatusUpdate.MIGRATE.check_update(u) for u in (updates[0], updates[2]))
+
+    with pytest.raises(ChatMigrated) as migrated:
+        await world.bot.send_message(old_id, "hello?")
+    assert migrated.value.new_chat_id == new_id
+    assert world.emu.calls.records[-1].description == "Bad Request: group chat was upgraded to a supergroup chat"
+    with pytest.raises(ChatMigrated):
+        await world.bot.get_chat_administrators(old_id)
+    assert (await world.bot.get_chat(old_id)).type == Chat.GROUP, "the old group can still be read"
+    assert [m.text for m in world.emu.bot_messages(old_id)] == ["Question of the day"]
+
+    assert group.status(world.alice) == "creator" and group.status(world.bob) == "administrator"
+    assert isinstance(await world.bot.get_chat_member(new_id, world.bob.id), ChatMemberAdministrator)
+    world.carol.send_command("leaderboard", chat=group)
+    assert [u.effective_chat.id for u in await world.updates() if u.effective_chat] == [new_id]
+    with pytest.raises(LookupError, match="upgraded"):
+        world.carol.reply(before, "late answer")
+    with pytest.raises(ValueError, match="not a basic group"):
+        group.migrate()
+    sent = await world.bot.send_message(new_id, "Welcome to the supergroup")
+    assert sent.message_id == 3 and (await group.wait_for_bot_message(timeout=1)).text == "Welcome to the supergroup"

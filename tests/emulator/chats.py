@@ -1,6 +1,6 @@
-"""The test side of groups: members join, leave and get promoted, and the bot is added,
-promoted and removed. Members write with ``user.send_text(..., chat=group)`` and
-``user.reply(message, ...)``."""
+"""The test side of groups: members join, leave and get promoted, the bot is added, promoted
+and removed, and a group is upgraded to a supergroup. Members write with
+``user.send_text(..., chat=group)`` and ``user.reply(message, ...)``."""
 
 # Waiting helpers take ``timeout=`` on purpose: it is the API tests are written against.
 # ruff: noqa: ASYNC109
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .members import actor_json, post_service_message, remove_from_group, set_status
+from .members import actor_json, migrate_group, post_service_message, remove_from_group, set_status
 from .state import ChatState, Membership, StoredMessage
 
 if TYPE_CHECKING:
@@ -20,12 +20,18 @@ JSON = dict[str, Any]
 
 
 class GroupChat:
-    """A group or supergroup created with ``TelegramEmulator.create_group()``."""
+    """A group or supergroup created with ``TelegramEmulator.create_group()``.
+
+    Once the group is upgraded (:meth:`migrate`) the object stands for the new supergroup,
+    as Telegram clients show an upgraded group: ``id`` is then the supergroup's id and
+    ``migrated_from`` the old group's. Messages the bot sent before stay in the old chat
+    (``emu.bot_messages(group.migrated_from)``).
+    """
 
     def __init__(self, emulator: TelegramEmulator, chat_id: int) -> None:
         self.emulator = emulator
         self._world = emulator.state
-        self._chat_id = chat_id
+        self._origin_id = chat_id
 
     def __repr__(self) -> str:
         return f"GroupChat({self.id}, {self.title!r}, {self.type})"
@@ -35,12 +41,15 @@ class GroupChat:
     @property
     def id(self) -> int:
         """The chat id: negative, ``-100…`` for a supergroup."""
-        return self._chat_id
+        return self.state.id
 
     @property
     def state(self) -> ChatState:
-        """The emulator's record of the chat."""
-        return self._world.chats[self._chat_id]
+        """The emulator's record of the chat (its current incarnation after a migration)."""
+        chat = self._world.chats[self._origin_id]
+        while chat.migrated_to is not None:
+            chat = self._world.chats[chat.migrated_to]
+        return chat
 
     @property
     def type(self) -> str:
@@ -56,6 +65,11 @@ class GroupChat:
     def chat_json(self) -> JSON:
         """The Chat object as it appears in messages and updates."""
         return dict(self.state.chat)
+
+    @property
+    def migrated_from(self) -> int | None:
+        """The basic group's id if this supergroup was upgraded from one."""
+        return self.state.migrated_from
 
     @property
     def privacy_mode(self) -> bool:
@@ -117,7 +131,7 @@ class GroupChat:
         makes their messages come from the group itself (supergroups only, as in Telegram,
         where turning it on upgrades a basic group). ``rights`` override single rights."""
         if anonymous and self.type != "supergroup":
-            raise ValueError("anonymous administrators exist only in supergroups")
+            raise ValueError("anonymous administrators exist only in supergroups; migrate() the group first")
         actor = self._actor(by, admin=True) if by is not None else self._creator_actor()
         if not self.state.is_member(user.id):
             raise ValueError(f"{user.first_name} is not in {self.title!r}")
@@ -168,6 +182,18 @@ class GroupChat:
         if self.bot_status != "administrator":
             raise ValueError(f"the bot is not an administrator of {self.title!r}")
         set_status(self._world, self.state, self._world.bot.id, Membership("member"), actor)
+
+    def migrate(self, *, by: EmulatedUser | None = None) -> int:
+        """Upgrade this basic group to a supergroup (as Telegram does, e.g. when history is
+        made visible to new members) and return the new id, which ``id`` now is.
+
+        The bot gets ``migrate_to_chat_id`` in the old group, my_chat_member for the
+        supergroup, and ``migrate_from_chat_id`` there (from GroupAnonymousBot). Writes to
+        the old id then get 400 "group chat was upgraded to a supergroup chat" with
+        ``parameters.migrate_to_chat_id`` (PTB raises ChatMigrated).
+        """
+        actor = self._actor(by, admin=True) if by is not None else self._creator_actor()
+        return migrate_group(self._world, self.state, actor).id
 
     # --------------------------------------------------------------- reading ----
 

@@ -382,7 +382,9 @@ class EmulatedUser:
         return message
 
     def _check_can_write(self, chat_state: ChatState) -> None:
-        """A user can write only in a group they are in."""
+        """A user can write only in a group they are in, and not in one that was upgraded."""
+        if chat_state.migrated_to is not None:
+            raise LookupError(f"chat {chat_state.id} was upgraded to supergroup {chat_state.migrated_to}")
         if not chat_state.is_member(self.id):
             raise LookupError(f"{self.first_name} is not a member of chat {chat_state.id}")
 

@@ -2,7 +2,7 @@
 
 Shapes follow the Bot API server (tdlib/telegram-bot-api, Client.cpp): ChatMember objects by
 status, ChatMemberUpdated for my_chat_member / chat_member, the service messages a Telegram
-client causes (new_chat_members, left_chat_member), and messages
+client causes (new_chat_members, left_chat_member, migrate_to/from_chat_id), and messages
 of anonymous administrators (``from`` GroupAnonymousBot, ``sender_chat`` the group).
 """
 
@@ -158,6 +158,35 @@ def remove_from_group(state: EmulatorState, chat: ChatState, user_id: int, statu
     )
 
 
+def migrate_group(state: EmulatorState, chat: ChatState, actor: JSON) -> ChatState:
+    """Upgrade a basic group to a new supergroup, with the updates Telegram sends the bot.
+
+    The old group gets ``migrate_to_chat_id`` (from the user who upgraded it), the bot a
+    my_chat_member for the supergroup (left -> its status), and the supergroup, as its
+    first message, ``migrate_from_chat_id`` sent by GroupAnonymousBot on behalf of the
+    supergroup. Members keep their roles; the old group stops accepting writes.
+    """
+    if chat.type != "group" or chat.migrated_to is not None:
+        raise ValueError(f"chat {chat.id} is not a basic group that can be upgraded")
+    new_chat: JSON = {"id": state.new_group_id(supergroup=True), "title": chat.chat["title"], "type": "supergroup"}
+    members = {user_id: copy.deepcopy(m) for user_id, m in chat.members.items() if m.is_member}
+    bot_membership = members.pop(state.bot.id, None)
+    supergroup = state.add_chat(new_chat, members=members)
+    supergroup.privacy_mode = chat.privacy_mode
+    supergroup.migrated_from = chat.id
+    post_service_message(state, chat, actor, {"migrate_to_chat_id": supergroup.id})
+    chat.migrated_to = supergroup.id
+    if bot_membership is not None:
+        set_status(state, supergroup, state.bot.id, bot_membership, actor)
+    post_service_message(
+        state,
+        supergroup,
+        dict(GROUP_ANONYMOUS_BOT),
+        {"sender_chat": copy.deepcopy(new_chat), "migrate_from_chat_id": chat.id},
+    )
+    return supergroup
+
+
 def _utf16_slice(text: str, offset: int, length: int) -> str:
     """The part of ``text`` an entity covers (offsets are in UTF-16 code units)."""
     encoded = text.encode("utf-16-le")
@@ -217,7 +246,7 @@ class MemberApi:
         """getChatMember: the user's ChatMember by status ("left" for known users not in it).
 
         The bot may always ask about itself; about others only where it could write
-        (a kicked bot gets 403).
+        (a kicked bot gets 403, an upgraded group 400 with migrate_to_chat_id).
         """
         chat = self.build.chat(params.chat_id())
         user_id = params.required_integer("user_id")

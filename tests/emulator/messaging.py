@@ -15,7 +15,7 @@ from .formatting import (
     validate_entities,
 )
 from .media import StoredFile, guess_mime_type, image_size, make_png, photo_sizes
-from .protocol import Params, bad_request, forbidden
+from .protocol import ApiError, Params, bad_request, forbidden
 from .state import ACTIVE_STATUSES, ChatState, EmulatorState, StoredMessage
 
 JSON = dict[str, Any]
@@ -98,9 +98,9 @@ class MessageBuilder:
 
         ``access`` is "read" (getChat, getChatMember about itself), "members" (other
         members) or "write" (sending, editing, deleting), as in the Bot API server's
-        check_chat_access: a basic group refuses members and writes after the bot was
-        removed; a supergroup refuses a bot that was kicked from it, and a private one any
-        bot that is not in it.
+        check_chat_access: a basic group refuses members and writes once upgraded (400
+        with migrate_to_chat_id) or after the bot was removed; a supergroup refuses a bot
+        that was kicked from it, and a private one any bot that is not in it.
         """
         if chat.type == "private":
             if access == "write" and chat.blocked:
@@ -117,6 +117,12 @@ class MessageBuilder:
         if chat.type == "group":
             if access == "read":
                 return
+            if chat.migrated_to is not None:
+                raise ApiError(
+                    400,
+                    "Bad Request: group chat was upgraded to a supergroup chat",
+                    {"migrate_to_chat_id": chat.migrated_to},
+                )
         elif status != "kicked" and chat.chat.get("username") and access != "write":
             return
         if status == "kicked":

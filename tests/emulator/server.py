@@ -464,7 +464,8 @@ class TelegramEmulator:
         return GroupChat(self, state.id)
 
     def group(self, chat_id: int) -> GroupChat:
-        """The group or supergroup with this id (KeyError if there is none)."""
+        """The group or supergroup with this id (KeyError if there is none); for an upgraded
+        group, the handle follows it to its supergroup."""
         if not self.state.chats[chat_id].is_group:
             raise KeyError(chat_id)
         return GroupChat(self, chat_id)

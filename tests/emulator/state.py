@@ -186,8 +186,8 @@ class ChatState:
     """A chat: its Chat object, messages and per-chat flags.
 
     Groups also have ``members`` (user id -> Membership, the bot included, and people
-    who left or were removed) and a ``privacy_mode`` that overrides the bot's setting (None:
-    the bot's current setting).
+    who left or were removed), a ``privacy_mode`` fixed when the bot joined (None: the
+    bot's current setting), and the ids of the chats a migration links.
     """
 
     chat: JSON
@@ -199,6 +199,8 @@ class ChatState:
     members: dict[int, Membership] = field(default_factory=dict)
     reply_keyboard: JSON | None = None
     privacy_mode: bool | None = None
+    migrated_to: int | None = None
+    migrated_from: int | None = None
 
     @property
     def id(self) -> int:
