@@ -5,7 +5,8 @@ removal of the bot, migration to a supergroup."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -22,7 +23,14 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden
-from telegram.ext import filters
+from telegram.ext import (
+    Application,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from tests.emulator import (
     GROUP_ANONYMOUS_BOT_ID,
@@ -30,6 +38,7 @@ from tests.emulator import (
     GroupChat,
     TelegramEmulator,
     make_bot,
+    run_polling,
     unknown_fields,
 )
 
@@ -392,3 +401,101 @@ async def test_migration_to_a_supergroup(world: World) -> None:
         group.migrate()
     sent = await world.bot.send_message(new_id, "Welcome to the supergroup")
     assert sent.message_id == 3 and (await group.wait_for_bot_message(timeout=1)).text == "Welcome to the supergroup"
+
+
+# -------------------------------------------------------- end to end ----
+
+
+@dataclass
+class Seen:
+    """What the minimal PTB application below observed."""
+
+    memberships: list[tuple[int, str, str]] = field(default_factory=list)
+    migrations: list[tuple[int, int]] = field(default_factory=list)
+    graded: list[str] = field(default_factory=list)
+    chatter: list[str] = field(default_factory=list)
+
+
+def quiz_app(emu: TelegramEmulator, seen: Seen) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Not our bot: a PTB application that asks /quiz in groups and grades replies to it."""
+
+    async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        assert change is not None
+        seen.memberships.append((change.chat.id, change.old_chat_member.status, change.new_chat_member.status))
+
+    async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None and context.chat_data is not None
+        context.chat_data["asked"] = context.chat_data.get("asked", 0) + 1
+        question = await update.effective_message.reply_text("What does dropout do?")
+        context.chat_data["question"] = question.message_id
+
+    async def grade(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None and message.reply_to_message is not None and context.chat_data is not None
+        if message.reply_to_message.message_id == context.chat_data.get("question"):
+            seen.graded.append(message.text or "")
+            assert update.effective_user is not None
+            await message.reply_text(f"{update.effective_user.first_name}: 0.9")
+
+    async def migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        if message.migrate_to_chat_id:  # both messages arrive: act on one, or chat_data is emptied
+            seen.migrations.append((message.chat.id, message.migrate_to_chat_id))
+            context.application.migrate_chat_data(message=message)
+
+    async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        seen.chatter.append(update.effective_message.text or "")
+
+    app = emu.ptb_builder().build()
+    app.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(CommandHandler("quiz", quiz, filters=filters.ChatType.GROUPS))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrate))
+    app.add_handler(MessageHandler(filters.REPLY & filters.ChatType.GROUPS & ~filters.COMMAND, grade))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, other))
+    return app
+
+
+@pytest.mark.asyncio
+async def test_a_ptb_application_in_a_group_end_to_end(world: World) -> None:
+    """Joins, sees /quiz@bot, replies to a member's answer, follows the migration with its
+    chat_data, and learns it was removed."""
+    seen = Seen()
+    app = quiz_app(world.emu, seen)
+    group = world.study_group()
+    async with run_polling(app):
+        group.add_bot(by=world.alice)
+        world.alice.send_command("quiz", mention_bot=True, chat=group)
+        question = await group.wait_for_bot_message()
+        assert question.text == "What does dropout do?" and question.reply_to_message_id is not None
+        world.carol.send_text("brb, coffee", chat=group)  # never reaches the bot
+        world.bob.reply(question, "It zeroes random activations during training.")
+        grade = await group.wait_for_bot_message()
+        assert grade.text == "Bob: 0.9"
+        assert grade.reply_to_message_id == group.messages()[-2].message_id
+
+        old_id, new_id = group.id, group.migrate(by=world.alice)
+        await world.emu.wait_for(lambda: seen.migrations, what="the migration")
+        with pytest.raises(ChatMigrated):
+            await app.bot.send_message(old_id, "hello?")
+        world.alice.send_command("quiz", chat=group)
+        again = await group.wait_for_bot_message()
+        assert again.chat_id == new_id and app.chat_data[new_id]["asked"] == 2
+        assert old_id not in app.chat_data
+
+        group.remove_bot(by=world.alice)
+        await world.emu.wait_for(lambda: len(seen.memberships) == 3, what="the removal")
+        with pytest.raises(Forbidden, match="bot was kicked from the supergroup chat"):
+            await app.bot.send_message(new_id, "goodbye?")
+        await world.emu.wait_until_updates_consumed()
+    assert seen.memberships == [
+        (old_id, "left", "member"),
+        (new_id, "left", "member"),
+        (new_id, "member", "kicked"),
+    ]
+    assert seen.migrations == [(old_id, new_id)]
+    assert seen.graded == ["It zeroes random activations during training."]
+    assert seen.chatter == []
+    assert world.emu.unknown_methods == []
