@@ -1,9 +1,10 @@
 """Group chats in the Bot API emulator, checked against python-telegram-bot: membership and
 my_chat_member, privacy mode, replies, anonymous administrators, the member methods,
-removal of the bot, migration to a supergroup."""
+removal of the bot, migration to a supergroup, and per-group send rates."""
 
 from __future__ import annotations
 
+import datetime as dtm
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.error import BadRequest, ChatMigrated, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 from telegram.ext import (
     Application,
     ChatMemberHandler,
@@ -44,6 +45,16 @@ from tests.emulator import (
 
 
 @dataclass
+class SteppedClock:
+    """A rate clock that moves only when the test moves it."""
+
+    now: float = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
 class World:
     """An emulator, a bare PTB bot on it, and three people who study together."""
 
@@ -52,6 +63,7 @@ class World:
     alice: EmulatedUser
     bob: EmulatedUser
     carol: EmulatedUser
+    clock: SteppedClock = field(default_factory=SteppedClock)
 
     def study_group(self, *, supergroup: bool = False, username: str | None = None) -> GroupChat:
         """Alice's group (Bob administrator, Carol member); the bot not in it yet."""
@@ -76,10 +88,11 @@ class World:
 
 @pytest_asyncio.fixture
 async def world() -> AsyncIterator[World]:
-    """A fresh emulator and Alice, Bob and Carol."""
-    async with TelegramEmulator() as emu, make_bot(emu) as bot:
+    """A fresh emulator (with a stepped rate clock) and Alice, Bob and Carol."""
+    clock = SteppedClock()
+    async with TelegramEmulator(rate_clock=clock) as emu, make_bot(emu) as bot:
         alice, bob, carol = (emu.create_user(name, username=name.lower()) for name in ("Alice", "Bob", "Carol"))
-        yield World(emu, bot, alice, bob, carol)
+        yield World(emu, bot, alice, bob, carol, clock)
 
 
 def kinds(updates: list[Update]) -> list[str]:
@@ -401,6 +414,52 @@ async def test_migration_to_a_supergroup(world: World) -> None:
         group.migrate()
     sent = await world.bot.send_message(new_id, "Welcome to the supergroup")
     assert sent.message_id == 3 and (await group.wait_for_bot_message(timeout=1)).text == "Welcome to the supergroup"
+
+
+# -------------------------------------------------------------- rates ----
+
+
+@pytest.mark.asyncio
+async def test_per_group_send_rates_are_measured(world: World) -> None:
+    """peak_sends gives, per group, the most bot messages within any 60 s (on rate_clock)."""
+    fast, paced = world.emu.create_group("Fast", [world.alice]), world.emu.create_group("Paced", [world.bob])
+    for pace, group in ((2.0, fast), (3.5, paced)):
+        for index in range(25):
+            await world.bot.send_message(group.id, f"message {index}")
+            world.clock.now += pace
+    for index in range(25):
+        await world.bot.send_message(world.alice.id, f"private {index}")
+    assert world.emu.peak_sends(60.0) == {fast.id: 25, paced.id: 18}
+    assert world.emu.peak_sends(30.0)[fast.id] == 15
+    assert fast.peak_sends() == 25 and fast.peak_sends(window=2.0) == 1
+    assert world.emu.peak_sends(60.0, groups_only=False)[world.alice.id] == 25
+    assert len(world.emu.send_times(fast.id)) == 25
+    assert world.emu.peak_sends(60.0).get(world.emu.create_group("Quiet", [world.carol]).id) is None
+
+
+@pytest.mark.asyncio
+async def test_per_group_flood_limit_answers_429(world: World) -> None:
+    """With per_group_per_minute=20 the 21st message to a group within a minute gets 429 with
+    the seconds until the window frees; private chats and other groups are unaffected."""
+    group, other = world.emu.create_group("Busy", [world.alice]), world.emu.create_group("Calm", [world.bob])
+    world.emu.set_rate_limit(global_per_second=None, per_group_per_minute=20)
+    for index in range(20):
+        await world.bot.send_message(group.id, f"m{index}")
+        world.clock.now += 1.0
+    with pytest.raises(RetryAfter) as limited:
+        await world.bot.send_message(group.id, "one too many")
+    assert limited.value.retry_after == dtm.timedelta(seconds=40)
+    await world.bot.send_message(other.id, "another group")
+    await world.bot.send_message(world.alice.id, "a private chat")
+    world.clock.now += 40.0
+    await world.bot.send_message(group.id, "the first minute is over")
+    assert group.peak_sends() == 20, "the refused call sent nothing"
+
+    world.emu.set_rate_limit(global_per_second=None, per_chat_per_second=1, per_group_per_minute=20)
+    world.clock.now += 60.0
+    await world.bot.send_message(group.id, "one")
+    with pytest.raises(RetryAfter):
+        await world.bot.send_message(group.id, "two in a second")
 
 
 # -------------------------------------------------------- end to end ----

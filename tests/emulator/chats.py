@@ -222,6 +222,10 @@ class GroupChat:
         """Fail if the bot sends a message here within ``within`` seconds."""
         await self.emulator.assert_no_bot_message(self.id, within)
 
+    def peak_sends(self, window: float = 60.0) -> int:
+        """The most messages the bot sent here within any ``window`` seconds."""
+        return self.emulator.peak_sends(window).get(self.id, 0)
+
     # ------------------------------------------------------------- internals ----
 
     def _actor(self, user: EmulatedUser, *, must_be_in: bool = True, admin: bool = False) -> JSON:

@@ -87,6 +87,7 @@ class TelegramEmulator:
         first_update_id: int = 100_000_001,
         callback_answer_timeout: float | None = None,
         clock: Callable[[], float] = time.time,
+        rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if host not in _LOOPBACK:
             raise ValueError("the emulator only listens on loopback addresses")
@@ -103,6 +104,7 @@ class TelegramEmulator:
             ),
             clock,
             first_update_id,
+            rate_clock,
         )
         self.calls = CallLog()
         self.faults = FaultPlan()
@@ -248,7 +250,7 @@ class TelegramEmulator:
             return
         chat = self._chat_for(record.chat_id)
         is_group = chat is not None and chat.type != "private"
-        self.rate_limit.check(record.method, record.chat_id, is_group, time.monotonic())
+        self.rate_limit.check(record.method, record.chat_id, is_group, self.state.rate_clock())
 
     def _chat_for(self, chat_id: str | None) -> ChatState | None:
         """The chat a raw chat_id parameter refers to, if it's a known numeric id."""
@@ -554,6 +556,24 @@ class TelegramEmulator:
             raise KeyError(file_id)
         return stored
 
+    def send_times(self, chat_id: int) -> list[float]:
+        """When the bot sent each message to a chat, on ``rate_clock`` (deleted ones too)."""
+        return [e.at for e in self.state.events if e.kind == "sent" and e.chat_id == chat_id]
+
+    def peak_sends(self, window: float = 60.0, *, groups_only: bool = True) -> dict[int, int]:
+        """Per chat, the most messages the bot sent within any ``window`` seconds (on
+        ``rate_clock``). Only groups and supergroups unless ``groups_only=False``.
+
+        ``max(emu.peak_sends(60).values(), default=0) <= 20`` checks Telegram's limit of
+        about 20 messages per minute in a group.
+        """
+        times: dict[int, list[float]] = {}
+        for event in self.state.events:
+            chat = self.state.chats.get(event.chat_id)
+            if event.kind == "sent" and chat is not None and (chat.is_group or not groups_only):
+                times.setdefault(event.chat_id, []).append(event.at)
+        return {chat_id: _peak(sorted(stamps), window) for chat_id, stamps in times.items()}
+
     def pending_updates(self) -> list[JSON]:
         """Updates not yet confirmed by the bot."""
         return self.state.updates.peek(10_000)
@@ -658,6 +678,16 @@ def _bot_profile(
         "has_main_web_app": False,
     }
     return BotProfile(user=user, privacy_mode=privacy_mode, name=first_name)
+
+
+def _peak(stamps: list[float], window: float) -> int:
+    """The most ``stamps`` (sorted) within any half-open span of ``window`` seconds."""
+    best, first = 0, 0
+    for last, stamp in enumerate(stamps):
+        while stamp - stamps[first] >= window:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
 
 
 def _error_response(error: ApiError) -> web.Response:

@@ -230,7 +230,10 @@ class ChatState:
 
 @dataclass(frozen=True)
 class BotEvent:
-    """Something the bot did to a message: sent, edited or deleted it."""
+    """Something the bot did to a message: sent, edited or deleted it.
+
+    ``at`` is on the emulator's ``rate_clock`` (time.monotonic unless a test gave another).
+    """
 
     seq: int
     kind: str
@@ -371,9 +374,16 @@ class BotProfile:
 class EmulatorState:
     """Everything the emulator knows; shared by the HTTP API and the test-user side."""
 
-    def __init__(self, bot: BotProfile, clock: Callable[[], float], first_update_id: int) -> None:
+    def __init__(
+        self,
+        bot: BotProfile,
+        clock: Callable[[], float],
+        first_update_id: int,
+        rate_clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.bot = bot
         self.clock = clock
+        self.rate_clock = rate_clock
         self.notifier = Notifier()
         self.updates = UpdateQueue(first_update_id, self.notifier)
         self.files = FileStore()
@@ -450,7 +460,7 @@ class EmulatorState:
             chat_id=message.chat_id,
             message=message,
             snapshot=message.snapshot(),
-            at=time.monotonic(),
+            at=self.rate_clock(),
         )
         self.events.append(event)
         self.notifier.notify()
