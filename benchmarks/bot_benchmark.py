@@ -58,17 +58,18 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
-from bot import texts
 from bot.config import Settings
-from bot.core.bank import Bank, load_bank
-from bot.core.grading import Grader
-from bot.core.models import Question
-from bot.core.practice import Feedback, Practice
+from bot.domain.bank import DEFAULT_BANK_DIR, Bank, load_bank
+from bot.domain.grading import Grader
+from bot.domain.models import Question
+from bot.domain.practice import Feedback
+from bot.rendering import texts
+from bot.services import build_services
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.telegram_app import app as app_module
-from bot.telegram_app import handlers
 from bot.telegram_app.app import build_application
 from bot.telegram_app.flood import FloodGuard
+from bot.telegram_app.keyboards import feedback_keyboard
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator, WaitTimeoutError
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -163,7 +164,7 @@ def feedback_reply(bank: Bank, grader: Grader) -> tuple[str, InlineKeyboardMarku
     question = bank.questions[0]
     grade = grader.grade(question, _SENTENCE.split(question.model_answer)[0])
     feedback = Feedback(question, grade, attempt_id=1, hints_used=0, best_score_before=None, attempts_on_question=1)
-    return texts.feedback(feedback), handlers.feedback_keyboard(question.id)
+    return texts.feedback(feedback), feedback_keyboard(question.id)
 
 
 def build_our_bot(
@@ -181,14 +182,19 @@ def build_our_bot(
         _env_file=None,  # type: ignore[call-arg]
     )
     engine = create_engine_from_url(database_url)
-    practice = Practice(config.bank, config.grader, make_sessionmaker(engine))
+    services = build_services(
+        config.bank,
+        make_sessionmaker(engine),
+        grader=config.grader,
+        bank_paths=[DEFAULT_BANK_DIR],
+    )
 
     def factory(*args: Any, **kwargs: Any) -> MeasuredLimiter:
         return make_limiter(config.mode, *args, **kwargs)
 
     extra: dict[str, Any] = {"flood_guard": flood_guard} if flood_guard is not None else {}
     with mock.patch.object(app_module, "AIORateLimiter", factory):
-        application = build_application(settings, config.bank, practice, engine=engine, migrate_on_start=True, **extra)
+        application = build_application(settings, services, engine=engine, migrate_on_start=True, **extra)
     limiter = application.bot.rate_limiter
     return application, limiter if isinstance(limiter, MeasuredLimiter) else None
 

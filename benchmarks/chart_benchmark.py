@@ -54,10 +54,10 @@ from bot_benchmark import (
     polling,
 )
 
-from bot import interview_texts
-from bot.charts import ChartLabels, TopicBar, render_topic_chart
-from bot.core.bank import load_bank
-from bot.telegram_app import interview_handlers
+from bot.domain.bank import load_bank
+from bot.rendering import debrief_texts
+from bot.rendering.charts import ChartLabels, TopicBar, render_topic_chart
+from bot.telegram_app import replies
 from bot.telegram_app.chart_worker import render_in_worker, shutdown_worker
 from bot.telegram_app.flood import FloodGuard
 from tests.emulator import EmulatedUser, TelegramEmulator, WaitTimeoutError
@@ -68,7 +68,7 @@ CONTROL = "same load, no render"
 _IMPORT_PROBE = """
 import time
 started = time.perf_counter()
-from bot.charts import ChartLabels, TopicBar, render_topic_chart
+from bot.rendering.charts import ChartLabels, TopicBar, render_topic_chart
 imported = time.perf_counter()
 from matplotlib.figure import Figure
 matplotlib = time.perf_counter()
@@ -92,9 +92,9 @@ def measure_rendering(renders: int, topics: Sequence[str]) -> None:
     )
     module_s, import_s, first_s = (float(v) for v in probe.stdout.split())
     print("\n== 1. Chart rendering ==")
-    print(f"  fresh interpreter: import bot.charts {ms(module_s)} (matplotlib not loaded),")
+    print(f"  fresh interpreter: import bot.rendering.charts {ms(module_s)} (matplotlib not loaded),")
     print(f"  matplotlib on first use {ms(import_s)}, first render {ms(first_s)} (font cache, Agg warm-up)")
-    labels = interview_texts.debrief_chart_labels()
+    labels = debrief_texts.debrief_chart_labels()
     shapes = {
         "debrief, 5 topics x 2 series": [
             TopicBar(title, 0.2 + 0.15 * i, 0.5 if i % 2 else None) for i, title in enumerate(topics[:5])
@@ -165,7 +165,7 @@ def render_mode(mode: str) -> Iterator[None]:
     if mode not in variants:
         yield
         return
-    with mock.patch.object(interview_handlers, "render_in_worker", variants[mode]):
+    with mock.patch.object(replies, "render_in_worker", variants[mode]):
         yield
 
 
@@ -225,7 +225,7 @@ async def measure_latency(
                             await user.wait_for_bot_message(config.reply_timeout)
                             await user.wait_for_bot_message(config.reply_timeout)
                     if mode == "charts in a process":  # start the worker before measuring, as a bot warms up
-                        await render_in_worker([TopicBar("warm-up", 0.5, None)], interview_texts.debrief_chart_labels())
+                        await render_in_worker([TopicBar("warm-up", 0.5, None)], debrief_texts.debrief_chart_labels())
                     sampler = BotSampler(emulator, index, config.reply_timeout)
                     for _ in range(WARMUP):
                         await sampler.sample(None)

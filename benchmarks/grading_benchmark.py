@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from semeval import DEFAULT_ROOT, TEST_SPLITS, Item, test_split, training
 
-from bot.core.bank import Bank, load_bank
-from bot.core.grading import Grader
-from bot.core.text import STOPWORDS
+from bot.domain.bank import Bank, load_bank
+from bot.domain.grading import Grader
+from bot.domain.text import STOPWORDS
 
 DEVSET = Path(__file__).resolve().parents[1] / "tests" / "data" / "devset.jsonl"
 

@@ -4,7 +4,7 @@
 
 Builds a Markdown deck from the 30 curated questions of the development set
 (tests/data/devset.jsonl): each question's text as a heading, its first example answer
-as the reference. The deck is imported with ``bot.core.importer`` as if those questions
+as the reference. The deck is imported with ``bot.domain.importer`` as if those questions
 were new: the rest of the bank supplies the glossary and the background word counts,
 and the 30 curated questions are left out of both. Every dev-set answer is then graded
 against the imported question and against the curated one, and the script prints
@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from grading_benchmark import DEVSET, spearman
 
-from bot.core.bank import Bank, check_bank
-from bot.core.importer import build_questions, parse_deck
-from bot.core.models import Question
+from bot.domain.bank import Bank, check_bank
+from bot.domain.importer import build_questions, parse_deck
+from bot.domain.models import Question
 
 DECK_NAME = "devset-deck.md"
 

@@ -45,10 +45,11 @@ from sqlalchemy import MetaData, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.core.bank import Bank, load_bank
-from bot.core.daily import CLAIM_BATCH, DailyPush, Status
-from bot.core.practice import Practice
-from bot.storage import repository
+from bot.domain.bank import DEFAULT_BANK_DIR, Bank, load_bank
+from bot.domain.daily import Status
+from bot.services import build_services
+from bot.services.daily import CLAIM_BATCH
+from bot.storage import deliveries
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate
 from bot.storage.models import Delivery, User
 from bot.telegram_app.app import build_application
@@ -132,12 +133,16 @@ async def push_run(bank: Bank, url: str, subscribers: int, rate: int, instances:
         apps = []
         for _ in range(instances):
             engine = create_engine_from_url(url)
-            practice = Practice(bank, bank.make_grader(), make_sessionmaker(engine), fixed_clock)
-            runner = PushRunner(DailyPush(practice))
+            services = build_services(
+                bank,
+                make_sessionmaker(engine),
+                bank_paths=[DEFAULT_BANK_DIR],
+                clock=fixed_clock,
+            )
+            runner = PushRunner(services.daily)
             app = build_application(
                 settings_for(emulator, url, per_instance),
-                bank,
-                practice,
+                services,
                 engine=engine,
                 push_runner=runner,
                 schedule_daily_push=False,
@@ -218,7 +223,7 @@ async def due_query(url: str, rows: int, repeats: int = 20) -> None:
     for _ in range(repeats):
         async with sessionmaker() as session, session.begin():
             t = time.perf_counter()
-            users = await repository.due_subscribers(session=session, now=minute_start, limit=CLAIM_BATCH)
+            users = await deliveries.due_subscribers(session=session, now=minute_start, limit=CLAIM_BATCH)
             batch_times.append(time.perf_counter() - t)
             assert len(users) == CLAIM_BATCH
             await session.rollback()

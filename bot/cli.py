@@ -1,7 +1,8 @@
 """The command line: ``python -m bot [console|bank check|bank export|bank import|grade]``; no command runs the bot.
 
-Thin on purpose: it parses arguments, calls the core and prints. Exit status 0 on
-success, 1 when a check finds problems, 2 on a usage or configuration error.
+Thin on purpose: it parses arguments, reads the one ``Settings`` (environment and ``.env``,
+with ``--database-url`` and ``--bank`` overriding them), calls the core and prints. Exit
+status 0 on success, 1 when a check finds problems, 2 on a usage or configuration error.
 """
 
 from __future__ import annotations
@@ -9,31 +10,49 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from bot.core.bank import Bank, BankError, check_bank, load_bank
-from bot.core.batch import grade_lines
-from bot.core.importer import DeckError, deck_to_yaml, import_file
-
-DATABASE_URL_ENV = "DATABASE_URL"
+from bot.config import Settings, load_settings_or_exit
+from bot.domain.bank import Bank, BankError, check_bank, load_bank
+from bot.domain.batch import grade_lines
+from bot.domain.importer import DeckError, deck_to_yaml, import_file
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="ML mock interviewer.")
+    # Flags that override a setting; SUPPRESS keeps an absent flag from hiding the environment's value.
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url",
+        default=argparse.SUPPRESS,
+        help="where progress is kept (default: $DATABASE_URL, from the environment or .env, or a SQLite file)",
+    )
+    bank = argparse.ArgumentParser(add_help=False)
+    bank.add_argument(
+        "--bank",
+        nargs="+",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="bank folders or files (default: $BANK_PATH, or the bundled bank/)",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="ML mock interviewer (no command: run the bot).", parents=[database, bank]
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    bank = commands.add_parser("bank", help="check, export or import into the question bank")
-    bank_commands = bank.add_subparsers(dest="bank_command", metavar="ACTION", required=True)
+    bank_parser = commands.add_parser("bank", help="check, export or import into the question bank")
+    bank_commands = bank_parser.add_subparsers(dest="bank_command", metavar="ACTION", required=True)
     check = bank_commands.add_parser("check", help="validate bank files; errors name file, line and question")
-    check.add_argument("paths", nargs="*", help="topic files or folders (default: the bundled bank/)")
+    check.add_argument("paths", nargs="*", help="topic files or folders (default: $BANK_PATH or the bundled bank/)")
     export = bank_commands.add_parser("export", help="print the whole bank as one JSON array")
-    export.add_argument("paths", nargs="*", help="topic files or folders (default: the bundled bank/)")
+    export.add_argument("paths", nargs="*", help="topic files or folders (default: $BANK_PATH or the bundled bank/)")
     deck = bank_commands.add_parser(
-        "import", help="turn a CSV or Markdown deck of questions and answers into a bank file to review"
+        "import",
+        help="turn a CSV or Markdown deck of questions and answers into a bank file to review",
+        parents=[bank],
     )
     deck.add_argument("file", help="the deck: .csv (question and answer columns) or .md/.markdown (Q&A)")
     deck.add_argument("--topic", default=None, help="topic id of the new file (default: from the deck's name)")
@@ -41,61 +60,63 @@ def _build_parser() -> argparse.ArgumentParser:
     deck.add_argument(
         "--output", default=None, metavar="PATH", help="where to write the YAML, '-' for stdout (default: FILE.yaml)"
     )
-    deck.add_argument(
-        "--bank", nargs="*", default=[], metavar="PATH", help="the bank whose ids and topics to avoid (default: bank/)"
-    )
 
-    console = commands.add_parser("console", help="practise in the terminal (no Telegram token needed)")
-    console.add_argument(
-        "--database-url", default=None, help=f"where progress is kept (default: ${DATABASE_URL_ENV} or a SQLite file)"
+    console = commands.add_parser(
+        "console", help="practise in the terminal (no Telegram token needed)", parents=[database, bank]
     )
     console.add_argument("--user-id", type=int, default=0, help="the local user's id (default: 0)")
-    console.add_argument("--bank", nargs="*", default=[], metavar="PATH", help="bank files or folders")
 
-    grade = commands.add_parser("grade", help="grade JSON Lines from stdin, one JSON line out per line in")
-    grade.add_argument("--bank", nargs="*", default=[], metavar="PATH", help="bank files or folders")
+    commands.add_parser("grade", help="grade JSON Lines from stdin, one JSON line out per line in", parents=[bank])
     return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the command line gives (flags, and ``bank check|export`` paths), by setting name."""
+    given: dict[str, Any] = {}
+    if "database_url" in args:
+        given["database_url"] = args.database_url
+    paths = getattr(args, "paths", None) or getattr(args, "bank", None)
+    if paths:
+        given["bank_paths"] = tuple(Path(path) for path in paths)
+    return given
 
 
 def main(argv: Sequence[str] | None = None, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _build_parser().parse_args(argv)
     out = stdout or sys.stdout
+    settings = load_settings_or_exit(need_token=args.command is None, **_overrides(args))
     if args.command == "bank" and args.bank_command == "check":
-        return _bank_check(args.paths, out)
+        return _bank_check(settings, out)
     if args.command == "bank" and args.bank_command == "export":
-        return _bank_export(args.paths, out)
+        return _bank_export(settings, out)
     if args.command == "bank" and args.bank_command == "import":
-        return _bank_import(args, out)
+        return _bank_import(args, settings, out)
     if args.command == "grade":
-        return _grade(args.bank, stdin or sys.stdin, out)
+        return _grade(settings, stdin or sys.stdin, out)
     if args.command == "console":
-        return _console(args, stdin or sys.stdin, out)
-    if args.command is None:
-        return _run_bot()
-    _build_parser().print_help(sys.stderr)
-    return 2
+        return _console(args, settings, stdin or sys.stdin, out)
+    return _run_bot(settings)
 
 
-def _run_bot() -> int:
+def _run_bot(settings: Settings) -> int:
     """Run the Telegram bot (imported here: the other commands must work without telegram)."""
-    from bot.config import load_settings_or_exit  # noqa: PLC0415 (keeps the other commands light)
-    from bot.telegram_app.app import run  # noqa: PLC0415
+    from bot.telegram_app.app import run  # noqa: PLC0415 (keeps the other commands light)
 
-    run(load_settings_or_exit())
+    run(settings)
     return 0
 
 
-def _console(args: argparse.Namespace, stdin: IO[str], out: IO[str]) -> int:
-    from bot.config import DEFAULT_DATABASE_URL  # noqa: PLC0415
-    from bot.console import run_console  # noqa: PLC0415
+def _console(args: argparse.Namespace, settings: Settings, stdin: IO[str], out: IO[str]) -> int:
+    from bot.console import run_console  # noqa: PLC0415 (the console loads the database layer)
 
-    url = args.database_url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
-    return asyncio.run(run_console(url, user_id=args.user_id, bank_paths=tuple(args.bank), stdin=stdin, stdout=out))
+    return asyncio.run(
+        run_console(settings, user_id=args.user_id, stdin=stdin, stdout=out),
+    )
 
 
-def _bank_check(paths: Sequence[str], out: IO[str]) -> int:
-    bank, issues = check_bank(paths)
+def _bank_check(settings: Settings, out: IO[str]) -> int:
+    bank, issues = check_bank(settings.bank_folders)
     if issues:
         for issue in sorted(issues):
             print(issue, file=sys.stderr)
@@ -106,9 +127,9 @@ def _bank_check(paths: Sequence[str], out: IO[str]) -> int:
     return 0
 
 
-def _bank_export(paths: Sequence[str], out: IO[str]) -> int:
+def _bank_export(settings: Settings, out: IO[str]) -> int:
     try:
-        bank = load_bank(paths)
+        bank = load_bank(settings.bank_folders)
     except BankError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -119,14 +140,14 @@ def _bank_export(paths: Sequence[str], out: IO[str]) -> int:
     return 0
 
 
-def _bank_import(args: argparse.Namespace, out: IO[str]) -> int:
+def _bank_import(args: argparse.Namespace, settings: Settings, out: IO[str]) -> int:
     """Import a deck; problems go to stderr as FILE:LINE: message, the YAML to --output."""
     source = Path(args.file)
     target = None if args.output == "-" else Path(args.output or source.with_suffix(".yaml"))
     if args.output is None and target is not None and target.exists():
         print(f"{target} already exists: pass --output to overwrite it or to choose another path", file=sys.stderr)
         return 2
-    bank, bank_issues = check_bank(args.bank, validate_grading=False)
+    bank, bank_issues = check_bank(settings.bank_folders, validate_grading=False)
     if bank_issues:
         print(
             f"warning: the bank has {len(bank_issues)} problem(s) (see `python -m bot bank check`); "
@@ -158,10 +179,10 @@ def _bank_import(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
-def _grade(paths: Sequence[str], stdin: IO[str], out: IO[str]) -> int:
+def _grade(settings: Settings, stdin: IO[str], out: IO[str]) -> int:
     bank: Bank | None
     try:
-        bank = load_bank(paths, validate_grading=False)
+        bank = load_bank(settings.bank_folders, validate_grading=False)
         failure = ""
     except BankError as exc:
         bank, failure = None, f"the question bank failed to load ({len(exc.issues)} problem(s)); first: {exc.issues[0]}"

@@ -1,36 +1,43 @@
-"""Settings from the environment and ``.env``, and keeping the bot token out of every log line.
+"""One ``Settings`` for every entry point, from the environment and ``.env``, and the bot token kept out of logs.
 
-``Settings`` is read once at start-up. The token is a ``SecretStr``: its ``repr`` and ``str``
-are masked, so printing the settings (or a traceback that shows them) never leaks it.
-``load_settings_or_exit`` turns a missing or malformed token into one line on stderr and
-exit status 2, without echoing what was given.
+The bot, the console, ``grade``, ``bank check``/``export``/``import`` all read the same
+``Settings`` once at start-up; their command-line flags (``--database-url``, ``--bank``)
+override what the environment and ``.env`` say. Every value is checked here:
+``load_settings_or_exit`` turns any invalid one into a single line on stderr naming the
+setting, and exit status 2, never a traceback and never the value of a secret. Only the bot
+needs ``TELEGRAM_BOT_TOKEN`` (``need_token``). The token is a ``SecretStr``: its ``repr`` and
+``str`` are masked, so printing the settings never leaks it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.bank import DEFAULT_BANK_DIR
+from bot.domain.pushtime import canonical_timezone, parse_daily_time
 
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 """The shape of a token from @BotFather: the bot id, a colon, then a long secret."""
 _TOKEN_ANYWHERE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
-_DAILY_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDACTED = "[REDACTED-TOKEN]"
 DEFAULT_DATABASE_URL = "sqlite:///ml_interview_bot.sqlite3"
 """A SQLite file in the working directory."""
 CONFIG_ERROR_STATUS = 2
+_DATABASE_URL = re.compile(r"^(sqlite|postgres|postgresql)(\+\w+)?://", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
-    """Everything the bot reads from its environment (see ``.env.example``)."""
+    """Everything the bot and the command-line tools read from their environment (see ``.env.example``)."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -39,7 +46,8 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
-    telegram_bot_token: SecretStr
+    telegram_bot_token: SecretStr | None = None
+    """Required to run the bot (``load_settings_or_exit(need_token=True)``), not by the other commands."""
     database_url: str = DEFAULT_DATABASE_URL
     default_timezone: str = "UTC"
     default_daily_time: str = "09:00"
@@ -50,15 +58,20 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     webhook_listen: str = "0.0.0.0"  # noqa: S104 (a webhook server must listen beyond loopback)
     webhook_port: int = Field(default=8443, ge=1, le=65535)
-    bank_path: Path | None = None
+    bank_paths: Annotated[tuple[Path, ...], NoDecode] = Field(
+        default=(), validation_alias=AliasChoices("bank_path", "bank_paths")
+    )
+    """``BANK_PATH``: the bank's folder (or files; several separated by ``os.pathsep``); empty: ``bank/``."""
     decks_dir: Path = Path("decks")
     push_grace_minutes: int = Field(default=180, ge=1, le=24 * 60)
     telegram_rate_limit: int = Field(default=30, ge=1, le=1000)
 
     @field_validator("telegram_bot_token")
     @classmethod
-    def _token_shape(cls, value: SecretStr) -> SecretStr:
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         # The message must not contain the value: pydantic would otherwise print it back.
+        if value is None:
+            return None
         if not TOKEN_PATTERN.fullmatch(value.get_secret_value().strip()):
             raise ValueError("does not look like a bot token from @BotFather (digits, a colon, then the secret)")
         return SecretStr(value.get_secret_value().strip())
@@ -78,16 +91,49 @@ class Settings(BaseSettings):
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+            parts = [part for part in value.replace(" ", "").split(",") if part]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("must be Telegram user ids separated by commas, e.g. 12345,67890")
+            return tuple(int(part) for part in parts)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not _DATABASE_URL.match(value.strip()):
+            raise ValueError("must be sqlite:///path/to/file.sqlite3 or postgresql://user:password@host:5432/db")
+        return value.strip()
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        timezone = canonical_timezone(value)
+        if timezone is None:
+            raise ValueError("must be a time zone such as UTC or Europe/Berlin")
+        return timezone
+
+    @field_validator("bank_paths", mode="before")
+    @classmethod
+    def _split_paths(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part for part in value.split(os.pathsep) if part.strip())
+        return value
+
+    @field_validator("bank_paths")
+    @classmethod
+    def _paths_exist(cls, value: tuple[Path, ...]) -> tuple[Path, ...]:
+        missing = [str(path) for path in value if not path.exists()]
+        if missing:
+            raise ValueError(f"has no such file or folder: {', '.join(missing)}")
         return value
 
     @field_validator("default_daily_time")
     @classmethod
     def _daily_time(cls, value: str) -> str:
-        match = _DAILY_TIME.fullmatch(value.strip())
-        if not match:
+        daily_time = parse_daily_time(value)
+        if daily_time is None:
             raise ValueError("must be HH:MM, e.g. 09:00")
-        return f"{int(match[1]):02d}:{match[2]}"
+        return daily_time
 
     @field_validator("log_level")
     @classmethod
@@ -105,7 +151,14 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         """The bot token in clear (only for the Telegram client)."""
+        if self.telegram_bot_token is None:
+            raise RuntimeError("TELEGRAM_BOT_TOKEN is not set: load the settings with need_token=True")
         return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def bank_folders(self) -> list[Path]:
+        """Where the bank in service is read from: ``BANK_PATH``, else the bundled ``bank/``."""
+        return list(self.bank_paths) or [DEFAULT_BANK_DIR]
 
 
 def _describe(error: ValidationError) -> str:
@@ -118,17 +171,25 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def load_settings(env_file: str | Path | None = ".env") -> Settings:
-    """Read the settings; raises ``ValidationError`` (whose text never contains the token)."""
-    return Settings(_env_file=env_file)  # type: ignore[call-arg]
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Read the settings, ``overrides`` (command-line flags) winning over the environment and ``.env``.
+
+    Raises ``ValidationError``, whose text never contains the token.
+    """
+    return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
 
 
-def load_settings_or_exit(env_file: str | Path | None = ".env") -> Settings:
-    """The settings, or one clear line on stderr and exit status 2."""
+def load_settings_or_exit(
+    env_file: str | Path | None = ".env", *, need_token: bool = False, **overrides: Any
+) -> Settings:
+    """The settings, or one clear line on stderr naming what is wrong, and exit status 2."""
     try:
-        return load_settings(env_file)
+        settings = load_settings(env_file, **overrides)
     except ValidationError as exc:
         _exit(f"configuration error: {_describe(exc)} (see .env.example)")
+    if need_token and settings.telegram_bot_token is None:
+        _exit("configuration error: TELEGRAM_BOT_TOKEN is required (see .env.example)")
+    return settings
 
 
 def _exit(line: str) -> NoReturn:

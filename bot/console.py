@@ -1,14 +1,16 @@
-"""``python -m bot console``: the practice loop in a terminal, no Telegram token needed.
+"""``python -m bot console``: the interviewer in a terminal, no Telegram token needed.
 
-Same commands (typed as ``/question``, ``/hint``, …), same ``Practice`` core, same database
-and the same wording as the bot (``bot.texts`` with the HTML stripped). Input is read line
-by line, so a test or a pipe can drive it; end of input exits cleanly.
+The second front end over the same conversation service as the bot: the same commands
+(typed as ``/question``, ``/hint``, …), the same database (``DATABASE_URL``, from the
+environment or ``.env``) and the same wording (``bot.rendering`` with the HTML stripped).
+Input is read line by line, so a test or a pipe can drive it; end of input exits cleanly.
 
-Mock interviews work as in the bot (``/interview [n] [topic|mixed] [level]``, ``/history``,
-``/timelimit``), with commands where the bot has buttons: ``/pass`` passes on a question or
-follow-up, ``/review N`` opens the debrief's next step N as a practice question. The
-debrief's chart is saved as a PNG file whose path is printed (``chart_dir``, by default a
-folder in the system's temporary directory).
+Where the bot has buttons the console has commands: ``/retry``, ``/pass`` (a round's question
+or follow-up), ``/review N`` (the debrief's next step N as a practice question),
+``/topics metrics hard`` (topics and level), ``/delete_me`` then ``yes``. Charts (``/stats``
+and the debrief) are saved as PNG files whose path is printed (``chart_dir``, by default a
+folder in the system's temporary directory). What needs a chat (the daily push, decks sent as
+files) says it works in Telegram only.
 """
 
 from __future__ import annotations
@@ -16,62 +18,54 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from bot import interview_texts as itexts
-from bot import texts
-from bot.charts import TopicBar, render_topic_chart
-from bot.core.bank import BankError, load_bank
-from bot.core.interview import (
+from bot.config import Settings
+from bot.domain.bank import BankError, load_bank
+from bot.domain.conversation import InRound, InRoundHint, SettingsUsage, SettingsView, TopicChoice, TopicTooLong
+from bot.domain.interview.results import (
     AlreadyInRound,
     Answered,
-    AnswerGraded,
     BadRoundArgs,
     Debrief,
-    FollowUpGraded,
-    Interviews,
     NoActiveRound,
-    NoHintOnFollowUp,
-    QuestionPassed,
     RoundEnded,
-    RoundHint,
     RoundSpec,
     RoundStarted,
     RoundStep,
-    parse_round_args,
-    parse_time_limit,
 )
-from bot.core.practice import (
-    Asked,
+from bot.domain.practice import (
     EmptyPool,
     Feedback,
-    HintGiven,
-    InvalidSetting,
-    NoMoreHints,
     NoOpenQuestion,
-    NothingToRetry,
-    Practice,
     Revealed,
-    Skipped,
+    Stats,
     UnknownTopic,
-    UserInfo,
 )
+from bot.domain.users import InvalidSetting, UserInfo
+from bot.rendering import debrief_texts, settings_texts, texts
+from bot.rendering import interview_texts as itexts
+from bot.rendering.charts import ChartLabels, TopicBar, render_topic_chart
+from bot.services import build_services
+from bot.services.conversation import Conversation, Started
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
 
 CONSOLE_USER_ID = 0
 """The local user's id: one console user per database unless ``--user-id`` says otherwise."""
-BUTTONS_HINT = "Next: /next · Retry: /retry · Stats: /stats"
 DEFAULT_CHART_DIR = Path(tempfile.gettempdir()) / "ml-interview-bot-charts"
 
 
 class Console:
-    """One terminal session over the practice and interview services."""
+    """One terminal session over the conversation service."""
 
-    def __init__(self, practice: Practice, user_id: int, out: IO[str], *, chart_dir: Path = DEFAULT_CHART_DIR) -> None:
-        self.practice = practice
-        self.interviews = Interviews(practice)
-        self.user_id = user_id
+    def __init__(
+        self, conversation: Conversation, user_id: int, out: IO[str], *, chart_dir: Path = DEFAULT_CHART_DIR
+    ) -> None:
+        self.conversation = conversation
+        self.me = UserInfo(user_id, user_id, "")
         self.chart_dir = chart_dir
         self._out = out
         self._confirm_delete = False
@@ -84,9 +78,9 @@ class Console:
 
     async def start(self) -> None:
         """Create or refresh the local user and greet them."""
-        state = await self.practice.touch_user(UserInfo(self.user_id, self.user_id, ""))
+        welcome = await self.conversation.start(self.me)
         self.say(texts.CONSOLE_INTRO)
-        if state.is_new:
+        if welcome.is_new:
             self.say(texts.welcome("", is_new=True))
 
     async def handle(self, line: str) -> bool:
@@ -97,19 +91,19 @@ class Console:
         if self._confirm_delete:
             self._confirm_delete = False
             if text.casefold() in {"yes", "y"}:
-                self.say(texts.deleted(await self.practice.delete_user(self.user_id)))
-                await self.practice.touch_user(UserInfo(self.user_id, self.user_id, ""))
+                self.say(texts.deleted(await self.conversation.delete_me(self.me)))
+                await self.conversation.touch(self.me)
             else:
                 self.say(texts.DELETE_KEPT)
             return True
         if not text.startswith("/"):
-            await self._answer(text)
+            await self._answered(await self.conversation.answer(self.me, text))
             return True
-        command, _, args = text[1:].partition(" ")
-        return await self._command(command.split("@")[0].casefold(), args.strip())
+        command, _, rest = text[1:].partition(" ")
+        return await self._command(command.split("@")[0].casefold(), rest.split())
 
-    async def _command(self, command: str, args: str) -> bool:
-        p, uid = self.practice, self.user_id
+    async def _command(self, command: str, args: list[str]) -> bool:
+        conversation, me = self.conversation, self.me
         match command:
             case "quit" | "exit":
                 return False
@@ -118,107 +112,129 @@ class Console:
             case "help":
                 self.say(texts.CONSOLE_HELP)
             case "question" | "next":
-                step = await self.interviews.current(uid)
-                if step is not None:
-                    self.say(itexts.CONSOLE_QUESTION_IN_ROUND.format(where=itexts.where(step)))
-                else:
-                    self._asked(await p.ask(uid, args or None))
+                await self._question(" ".join(args) or None)
             case "retry":
-                self._asked(await p.retry(uid))
-            case "topics":
-                await self._topics(args)
+                self.say(texts.asked(await conversation.retry(me)))
             case "hint":
-                hinted = await self.interviews.hint(uid)
-                if isinstance(hinted, NoActiveRound):
-                    self._hint(await p.hint(uid))
+                hinted = await conversation.hint(me)
+                if isinstance(hinted, InRoundHint):
+                    self.say(itexts.hint_reply(hinted.result, move_on=itexts.CONSOLE_MOVE_ON))
                 else:
-                    self._round_hint(hinted)
+                    self.say(texts.hint_reply(hinted))
             case "answer":
-                revealed = await p.reveal(uid)
-                self.say(texts.revealed(revealed) if isinstance(revealed, Revealed) else texts.NO_OPEN_QUESTION)
-            case "cancel" if isinstance(ended := await self.interviews.cancel(uid), RoundEnded):
-                await self._debrief(ended.debrief)
-            case "skip" | "cancel":
-                skipped = await p.skip(uid)
-                self.say(texts.skipped(skipped) if isinstance(skipped, Skipped) else texts.NO_OPEN_QUESTION)
+                await self._answered(await conversation.reveal(me))
+            case "skip":
+                skipped = await conversation.skip(me)
+                if isinstance(skipped, Answered):
+                    await self._answered(skipped)
+                else:
+                    self.say(texts.skipped_reply(skipped))
+            case "cancel":
+                cancelled = await conversation.cancel(me)
+                if isinstance(cancelled, RoundEnded):
+                    await self._debrief(cancelled.debrief)
+                else:
+                    self.say(texts.cancelled(cancelled))
+            case "stats":
+                await self._stats(await conversation.stats(me))
+            case "topics":
+                self._topics(await conversation.topics(me, args))
+            case "settings":
+                await self._settings(args)
             case "interview":
                 await self._interview(args)
             case "pass":
-                passed = await self.interviews.pass_question(uid)
+                passed = await conversation.pass_on(me)
                 if isinstance(passed, NoActiveRound):
                     self.say(itexts.NO_ROUND)
                 else:
                     await self._answered(passed)
             case "history":
-                self.say(itexts.history(await self.interviews.history(uid), p.bank.topics))
+                self.say(debrief_texts.history(await conversation.history(me), self._titles()))
             case "timelimit":
                 await self._time_limit(args)
             case "review":
                 await self._review(args)
-            case "stats":
-                self.say(texts.stats(await p.stats(uid)))
-            case "settings":
-                self.say(texts.settings(await p.settings(uid), p.bank.topics))
-            case _ if command in texts.TELEGRAM_ONLY_COMMANDS:
-                self.say(texts.TELEGRAM_ONLY.format(command="/" + command))
             case "delete_me":
                 self._confirm_delete = True
                 self.say(texts.DELETE_CONFIRM + "\nType yes to confirm, anything else to keep your data.")
+            case _ if command in texts.TELEGRAM_ONLY_COMMANDS:
+                self.say(texts.TELEGRAM_ONLY.format(command="/" + command))
             case _:
+                await conversation.touch(me)
                 self.say(texts.unknown_command("/" + command))
         return True
 
-    async def _answer(self, text: str) -> None:
-        result = await self.interviews.answer_any(self.user_id, text)
-        if isinstance(result, Answered):
-            await self._answered(result)
-        elif isinstance(result, Feedback):
-            self.say(texts.feedback(result) + "\n" + BUTTONS_HINT)
-        else:
-            self.say(texts.NUDGE_NO_QUESTION)
+    def _titles(self) -> dict[str, str]:
+        return dict(self.conversation.titles(self.me.id))
 
-    async def _topics(self, args: str) -> None:
-        bank = self.practice.bank
-        if not args:
-            current = await self.practice.settings(self.user_id)
-            self.say(
-                texts.topic_list(bank.topics)
-                + "\n\n"
-                + texts.settings(current, bank.topics).split("\n", 1)[1].split("\n\n")[0]
-                + "\nChoose with /topics <topic> [<topic> …], or /topics all."
-            )
-            return
-        chosen = [] if args.casefold() == "all" else args.replace(",", " ").split()
-        result = await self.practice.set_topics(self.user_id, chosen)
+    # ---- practice ---------------------------------------------------------------------------------
+
+    async def _question(self, topic: str | None) -> None:
+        result = await self.conversation.question(self.me, topic)
+        match result:
+            case TopicTooLong():
+                self.say(texts.BAD_ARGUMENT.format(argument="that topic", usage=texts.QUESTION_USAGE))
+            case InRound(step=step):
+                self.say(itexts.CONSOLE_QUESTION_IN_ROUND.format(where=itexts.where(step)))
+            case _:
+                self.say(texts.asked(result))
+
+    async def _answered(self, result: Answered | Feedback | Revealed | NoOpenQuestion) -> None:
+        """What an answer (or /answer) came to: a round's step, feedback, the model answer, or a nudge."""
+        match result:
+            case Answered():
+                self.say(itexts.graded(result.graded))
+                if isinstance(result.next, Debrief):
+                    await self._debrief(result.next)
+                else:
+                    self._step(result.next)
+            case Feedback():
+                self.say(texts.feedback(result) + "\n" + texts.CONSOLE_NEXT)
+            case Revealed():
+                self.say(texts.revealed(result))
+            case NoOpenQuestion():
+                self.say(texts.NUDGE_NO_QUESTION)
+
+    def _topics(self, result: TopicChoice | UnknownTopic) -> None:
         if isinstance(result, UnknownTopic):
             self.say(texts.unknown_topic(result))
         else:
-            self.say(texts.settings(result, bank.topics))
+            self.say(settings_texts.console_topics(result.topics, result.titles, result.difficulty))
 
-    def _asked(self, result: Asked | UnknownTopic | EmptyPool | NothingToRetry) -> None:
+    async def _settings(self, args: Sequence[str]) -> None:
+        conversation = self.conversation
+        result = await (conversation.change_setting(self.me, args) if args else conversation.settings(self.me))
         match result:
-            case Asked(question=q):
-                self.say(texts.question(result, self.practice.bank.topics.get(q.topic, q.topic)))
-            case UnknownTopic():
-                self.say(texts.unknown_topic(result))
-            case EmptyPool():
-                self.say(texts.empty_pool(result))
-            case NothingToRetry():
-                self.say(texts.NOTHING_TO_RETRY)
+            case SettingsView(settings=current, titles=titles):
+                self.say(settings_texts.settings(current, titles))
+            case InvalidSetting():
+                self.say(settings_texts.invalid_setting(result) + "\n" + settings_texts.SETTINGS_USAGE)
+            case SettingsUsage():
+                self.say(settings_texts.SETTINGS_USAGE)
+            case _:
+                self._topics(result)
 
-    # ---- mock interviews ----------------------------------------------------------------------
+    async def _stats(self, stats: Stats) -> None:
+        """/stats: the text, then the chart of the all-time average per topic saved as a PNG."""
+        self.say(texts.stats(stats))
+        bars = [TopicBar(t.title, None, t.average) for t in stats.per_topic if t.average is not None]
+        if bars:
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            name = f"stats-{self.me.id}-{stamp}.png"
+            await self._save_chart(bars, debrief_texts.stats_chart_labels(), name, itexts.CONSOLE_STATS_CHART_SAVED)
 
-    async def _interview(self, args: str) -> None:
-        titles = self.practice.bank.topics
+    # ---- mock interviews ----------------------------------------------------------------------------
+
+    async def _interview(self, args: list[str]) -> None:
         if args:
-            spec = parse_round_args(args.split(), titles)
-            if isinstance(spec, BadRoundArgs):
-                self.say(itexts.bad_args(spec, titles))
-                return
+            result: Started | BadRoundArgs = await self.conversation.interview(self.me, args)
         else:
-            spec = RoundSpec()
-        result = await self.interviews.start(self.user_id, spec)
+            result = await self.conversation.start_round(self.me, RoundSpec())
+        titles = self._titles()
         match result:
+            case BadRoundArgs():
+                self.say(itexts.bad_args(result, titles))
             case RoundStarted():
                 if not args:
                     self.say(itexts.CONSOLE_OPTIONS)
@@ -233,103 +249,80 @@ class Console:
                 self.say(texts.empty_pool(result))
 
     def _step(self, step: RoundStep) -> None:
-        self.say(itexts.step(step, self.practice.bank.topics) + "\n" + itexts.CONSOLE_ROUND_COMMANDS)
-
-    async def _answered(self, result: Answered) -> None:
-        graded = result.graded
-        match graded:
-            case AnswerGraded():
-                self.say(itexts.answer_feedback(graded))
-            case FollowUpGraded():
-                self.say(itexts.follow_up_feedback(graded))
-            case QuestionPassed():
-                self.say(itexts.passed(graded))
-        if isinstance(result.next, Debrief):
-            await self._debrief(result.next)
-        else:
-            self._step(result.next)
+        self.say(itexts.step(step, self._titles()) + "\n" + itexts.CONSOLE_ROUND_COMMANDS)
 
     async def _debrief(self, debrief: Debrief) -> None:
         """The debrief as text, and its chart saved as a PNG file (its path printed)."""
         self._last_debrief = debrief
-        self.say(itexts.debrief(debrief, self.practice.bank.topics, buttons=False))
+        self.say(debrief_texts.debrief(debrief, self._titles(), buttons=False))
         if debrief.answered == 0:
             return
         bars = [TopicBar(t.title, t.round_score, t.all_time) for t in debrief.per_topic]
-        path = self.chart_dir / f"interview-{self.user_id}-{debrief.round_id}.png"
+        name = f"interview-{self.me.id}-{debrief.round_id}.png"
+        await self._save_chart(bars, debrief_texts.debrief_chart_labels(), name, itexts.CONSOLE_CHART_SAVED)
+
+    async def _save_chart(self, bars: list[TopicBar], labels: ChartLabels, name: str, saved: str) -> None:
+        """Draw a chart (off the event loop) and save it in ``chart_dir``; say where, or why not."""
+        path = self.chart_dir / name
         try:
-            png = await asyncio.to_thread(render_topic_chart, bars, itexts.debrief_chart_labels())
+            png = await asyncio.to_thread(render_topic_chart, bars, labels)
             path.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(path.write_bytes, png)
         except (OSError, RuntimeError, ValueError) as exc:
             self.say(itexts.CONSOLE_CHART_FAILED.format(error=exc))
             return
-        self.say(itexts.CONSOLE_CHART_SAVED.format(path=path))
+        self.say(saved.format(path=path))
 
-    def _round_hint(self, result: RoundHint | NoMoreHints | NoHintOnFollowUp) -> None:
-        match result:
-            case RoundHint():
-                self.say(itexts.hint(result))
-            case NoMoreHints():
-                self.say(itexts.no_more_hints(result, move_on=itexts.CONSOLE_MOVE_ON))
-            case NoHintOnFollowUp():
-                self.say(itexts.no_hint_on_follow_up(move_on=itexts.CONSOLE_MOVE_ON))
-
-    async def _time_limit(self, args: str) -> None:
+    async def _time_limit(self, args: list[str]) -> None:
         if not args:
-            self.say(itexts.time_limit(await self.interviews.time_limit(self.user_id), changed=False))
+            self.say(itexts.time_limit(await self.conversation.time_limit(self.me), changed=False))
             return
-        value = parse_time_limit(args[:32])
-        result = (
-            value if isinstance(value, InvalidSetting) else await self.interviews.set_time_limit(self.user_id, value)
-        )
+        result = await self.conversation.set_time_limit(self.me, " ".join(args))
         if isinstance(result, InvalidSetting):
             self.say(itexts.bad_time_limit(result))
         else:
             self.say(itexts.time_limit(result, changed=True))
 
-    async def _review(self, args: str) -> None:
+    async def _review(self, args: list[str]) -> None:
         steps = self._last_debrief.next_steps if self._last_debrief else ()
-        number = int(args) if args.isdigit() else 0
+        number = int(args[0]) if len(args) == 1 and args[0].isdigit() else 0
         if not 1 <= number <= len(steps):
-            self.say(itexts.CONSOLE_NO_STEP.format(number=args[:8] or "?"))
+            self.say(itexts.CONSOLE_NO_STEP.format(number=" ".join(args)[:8] or "?"))
             return
-        if await self.interviews.current(self.user_id) is not None:
+        result = await self.conversation.review(self.me, steps[number - 1].question.id)
+        if isinstance(result, InRound):
             self.say(itexts.FINISH_ROUND_FIRST)
-            return
-        self._asked(await self.practice.retry(self.user_id, steps[number - 1].question.id))
-
-    def _hint(self, result: HintGiven | NoMoreHints | NoOpenQuestion) -> None:
-        match result:
-            case HintGiven():
-                self.say(texts.hint(result))
-            case NoMoreHints():
-                self.say(texts.no_more_hints(result))
-            case NoOpenQuestion():
-                self.say(texts.NO_OPEN_QUESTION)
+        else:
+            self.say(texts.asked(result))
 
 
 async def run_console(
-    database_url: str,
+    settings: Settings,
     *,
     user_id: int = CONSOLE_USER_ID,
-    bank_paths: tuple[str, ...] = (),
     stdin: IO[str] | None = None,
     stdout: IO[str] | None = None,
     chart_dir: Path = DEFAULT_CHART_DIR,
 ) -> int:
-    """Run the console until ``/quit`` or end of input; returns the exit status."""
+    """Run the console on ``settings``' database and bank until ``/quit`` or end of input; the exit status."""
     inp, out = stdin or sys.stdin, stdout or sys.stdout
     try:
-        bank = load_bank(bank_paths)
+        bank = load_bank(settings.bank_folders)
     except BankError as exc:
         print(exc, file=sys.stderr)
         return 1
-    engine = create_engine_from_url(database_url)
+    engine = create_engine_from_url(settings.database_url)
     try:
-        await migrate_engine(engine)
-        practice = Practice(bank, bank.make_grader(), make_sessionmaker(engine))
-        console = Console(practice, user_id, out, chart_dir=chart_dir)
+        await migrate_engine(engine, decks_dir=settings.decks_dir)
+        services = build_services(
+            bank,
+            make_sessionmaker(engine),
+            bank_paths=settings.bank_folders,
+            default_timezone=settings.default_timezone,
+            default_daily_time=settings.default_daily_time,
+        )
+        await services.library.load()  # the published decks, from the database
+        console = Console(services.conversation, user_id, out, chart_dir=chart_dir)
         await console.start()
         while True:
             line = await asyncio.to_thread(inp.readline)

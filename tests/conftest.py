@@ -11,9 +11,9 @@ import pytest
 # RetryAfter the tests inject.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bot.core.glossary import Glossary
-from bot.core.grading import Grader
-from bot.core.models import Concept, Kind, Question
+from bot.domain.glossary import Glossary
+from bot.domain.grading import Grader
+from bot.domain.models import Concept, Kind, Question
 
 GLOSSARY = Glossary.from_groups(
     [

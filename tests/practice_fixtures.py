@@ -22,11 +22,15 @@ import pytest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.bank import Bank, load_bank
-from bot.core.glossary import Glossary
-from bot.core.grading import Grader
-from bot.core.models import Concept, Kind, Question
-from bot.core.practice import Practice, UserInfo
+from bot.domain.bank import DEFAULT_BANK_DIR, Bank, load_bank
+from bot.domain.glossary import Glossary
+from bot.domain.grading import Grader
+from bot.domain.models import Concept, Kind, Question
+from bot.domain.users import UserInfo
+from bot.services.conversation import Conversation
+from bot.services.interviews import Interviews
+from bot.services.practice import Practice
+from bot.services.preferences import Preferences
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate
 
 TEST_DATABASE_URL = "TEST_DATABASE_URL"
@@ -49,14 +53,19 @@ class FrozenClock:
         return self.now
 
 
+def real_bank_paths() -> list[Path]:
+    """Where ``real_bank`` comes from: ``TEST_BANK_PATH``, or the shipped bank."""
+    path = os.environ.get("TEST_BANK_PATH")
+    return [Path(path)] if path else [DEFAULT_BANK_DIR]
+
+
 @cache
 def real_bank() -> Bank:
     """The shipped bank, loaded once per run (validation grades every example answer).
 
     ``TEST_BANK_PATH`` points the bot's tests at another bank folder, e.g. a snapshot of
     the last commit while bank files are being edited."""
-    path = os.environ.get("TEST_BANK_PATH")
-    return load_bank([path] if path else ())
+    return load_bank(real_bank_paths())
 
 
 @cache
@@ -144,6 +153,18 @@ def small_practice(sessionmaker: async_sessionmaker[AsyncSession], clock: Frozen
     """The practice loop over three easy hand-built questions."""
     bank = small_bank()
     return Practice(bank, bank.make_grader(), sessionmaker, clock)
+
+
+@pytest.fixture
+def preferences(practice: Practice) -> Preferences:
+    """Settings over the practice fixture."""
+    return Preferences(practice)
+
+
+@pytest.fixture
+def conversation(practice: Practice, preferences: Preferences) -> Conversation:
+    """The conversation service both front ends call, over the practice fixture."""
+    return Conversation(practice, preferences, Interviews(practice))
 
 
 def user_info(user_id: int = 1001, **changes: str) -> UserInfo:

@@ -16,19 +16,17 @@ from typing import Any
 
 import pytest_asyncio
 from pydantic import SecretStr
-from telegram.ext import Application
 
 from bot.config import Settings
-from bot.core.daily import DailyPush
-from bot.core.practice import Practice
+from bot.services import Services, build_services
+from bot.services.practice import Practice, utc_now
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.telegram_app.app import build_application, webhook_options
+from bot.telegram_app.context import BotApplication
 from bot.telegram_app.daily import PushReport, PushRunner
 from bot.telegram_app.flood import FloodGuard
 from tests.emulator import TelegramEmulator
-from tests.practice_fixtures import real_bank, real_grader
-
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+from tests.practice_fixtures import real_bank, real_bank_paths, real_grader
 
 
 class FakeClock:
@@ -43,12 +41,17 @@ class FakeClock:
 
 @dataclass
 class RunningBot:
-    """The application under test, the service behind it, and its flood guard's clock if frozen."""
+    """The application under test, the services behind it, and its flood guard's clock if frozen."""
 
-    app: AnyApplication
-    practice: Practice
+    app: BotApplication
+    services: Services
     flood_clock: FakeClock | None = None
     runner: PushRunner | None = None
+
+    @property
+    def practice(self) -> Practice:
+        """The practice service (the bank in service, users' open questions)."""
+        return self.services.practice
 
     async def push(self) -> PushReport:
         """One daily push run, as the JobQueue would start it (after any run in progress)."""
@@ -85,17 +88,20 @@ async def running_bot(
     put on the JobQueue unless ``schedule_daily_push``: tests run pushes with ``RunningBot.push``.
     """
     settings = webhook or settings or bot_settings(emulator, database_url)
-    bank = real_bank()
     engine = create_engine_from_url(database_url)
-    practice = Practice(bank, real_grader(), make_sessionmaker(engine), *([clock] if clock else []))
-    flood_guard = FloodGuard(clock=flood_clock) if flood_clock is not None else None
-    runner = PushRunner(
-        DailyPush(practice, grace=dtm.timedelta(minutes=settings.push_grace_minutes)), retry_base_s=0.01
+    services = build_services(
+        real_bank(),
+        make_sessionmaker(engine),
+        grader=real_grader(),
+        bank_paths=real_bank_paths(),
+        push_grace=dtm.timedelta(minutes=settings.push_grace_minutes),
+        clock=clock or utc_now,
     )
+    flood_guard = FloodGuard(clock=flood_clock) if flood_clock is not None else None
+    runner = PushRunner(services.daily, retry_base_s=0.01)
     app = build_application(
         settings,
-        bank,
-        practice,
+        services,
         engine=engine,
         migrate_on_start=True,
         flood_guard=flood_guard,
@@ -113,7 +119,7 @@ async def running_bot(
             await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=2))
         await app.start()
         try:
-            yield RunningBot(app, practice, flood_clock, runner)
+            yield RunningBot(app, services, flood_clock, runner)
         finally:
             await app.updater.stop()
             await app.stop()

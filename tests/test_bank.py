@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.bank import BankError, check_bank, load_bank
+from bot.domain.bank import BankError, check_bank, load_bank
 
 SEED_QUESTION_IDS = {
     # the 30-question article, in its order, and its FAQ on AI vs ML vs DL

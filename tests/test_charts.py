@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from bot.charts import PNG_MAGIC, ChartLabels, TopicBar, render_topic_chart
+from bot.rendering.charts import PNG_MAGIC, ChartLabels, TopicBar, render_topic_chart
 from bot.telegram_app.chart_worker import render_in_worker, shutdown_worker
 from tests.emulator.media import image_size
 
@@ -71,7 +71,7 @@ def test_renders_from_several_threads_at_once() -> None:
 
 def test_matplotlib_is_imported_only_when_rendering() -> None:
     """Importing the chart module (as the bot does at start) leaves matplotlib unloaded."""
-    code = "import sys, bot.charts, bot.telegram_app.app; print('matplotlib' in sys.modules)"
+    code = "import sys, bot.rendering.charts, bot.telegram_app.app; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.strip() == "False"
 

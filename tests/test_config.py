@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import REDACTED, RedactTokenFilter, Settings, load_settings, load_settings_or_exit
+from bot.domain.bank import DEFAULT_BANK_DIR
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 
@@ -139,3 +141,87 @@ def test_webhook_secret_must_be_telegram_shaped(secret: str) -> None:
     """Telegram accepts 1-256 of A-Z, a-z, 0-9, _ and - as a secret token; anything else is refused early."""
     with pytest.raises(ValueError, match="webhook_secret"):
         Settings(telegram_bot_token=TOKEN, webhook_url="https://x.example/h", webhook_secret=secret, _env_file=None)  # type: ignore[arg-type,call-arg]
+
+
+# ---- one Settings for every entry point --------------------------------------------------------------
+
+
+def _run(
+    tmp_path: Path, *arguments: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGUMENTS`` in ``tmp_path`` (its .env, if any), none of the caller's bot settings."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *arguments],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=clean | (env or {}),
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+
+SETTING_PREFIXES = ("TELEGRAM_", "WEBHOOK_", "DATABASE_", "DEFAULT_", "BANK_", "DECKS_", "ADMIN_", "LOG_")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "says"),
+    [
+        ("DEFAULT_TIMEZONE", "Mars/Olympus_Mons", "DEFAULT_TIMEZONE must be a time zone such as UTC or Europe/Berlin"),
+        ("DEFAULT_DAILY_TIME", "25:99", "DEFAULT_DAILY_TIME must be HH:MM"),
+        ("DATABASE_URL", "mysql://db/bot", "DATABASE_URL must be sqlite:///"),
+        ("BANK_PATH", "no-such-bank", "BANK_PATH has no such file or folder: no-such-bank"),
+        ("ADMIN_IDS", "alice,bob", "ADMIN_IDS must be Telegram user ids"),
+    ],
+)
+@pytest.mark.parametrize("command", [["console"], ["grade"], ["bank", "check"]])
+def test_every_entry_point_refuses_a_bad_setting_with_status_2(
+    tmp_path: Path, command: list[str], setting: str, value: str, says: str
+) -> None:
+    """A bad value in the environment stops every command with one line naming the setting, never a traceback."""
+    result = _run(tmp_path, *command, env={setting: value})
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert says in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_default_timezone_stops_the_bot_with_status_2(tmp_path: Path) -> None:
+    """DEFAULT_TIMEZONE used to crash inside the practice service with a traceback; now it is a setting error."""
+    result = _run(tmp_path, env={"TELEGRAM_BOT_TOKEN": TOKEN, "DEFAULT_TIMEZONE": "Nowhere/Town"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: DEFAULT_TIMEZONE must be a time zone such as UTC or Europe/Berlin (see .env.example)"
+    ]
+
+
+def test_the_console_stores_progress_in_the_database_its_dotenv_names(tmp_path: Path) -> None:
+    """Run from a folder whose .env names DATABASE_URL, the console keeps its progress there, as the bot would."""
+    database = tmp_path / "from-dotenv.sqlite3"
+    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite:///{database}\nDEFAULT_TIMEZONE=Europe/Berlin\n", "utf-8")
+    result = _run(tmp_path, "console", stdin="/question metrics\nprecision and recall on held-out data\n/settings\n")
+    assert result.returncode == 0, result.stderr
+    assert "Time zone: Europe/Berlin" in result.stdout
+    assert not (tmp_path / "ml_interview_bot.sqlite3").exists()
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM attempts WHERE user_id = 0").fetchone() == (1,)
+
+
+def test_command_line_flags_override_the_environment(tmp_path: Path) -> None:
+    """--database-url wins over .env's DATABASE_URL, --bank over BANK_PATH (a bad one is then never read)."""
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite:///ignored.sqlite3\nBANK_PATH=no-such-bank\n", "utf-8")
+    flagged = tmp_path / "flagged.sqlite3"
+    result = _run(
+        tmp_path, "console", "--database-url", f"sqlite:///{flagged}", "--bank", str(DEFAULT_BANK_DIR), stdin="/stats\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert flagged.exists()
+    assert not (tmp_path / "ignored.sqlite3").exists()
+    check = _run(tmp_path, "bank", "check", "--bank", str(DEFAULT_BANK_DIR / "metrics.yaml"))
+    assert check.returncode == 2, "bank check has no --bank: its paths are positional"
+    checked = _run(tmp_path, "bank", "check", str(DEFAULT_BANK_DIR / "metrics.yaml"))
+    assert checked.returncode == 0, checked.stderr
+    assert "bank check: OK" in checked.stdout

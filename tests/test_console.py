@@ -148,3 +148,43 @@ def test_interview_round_with_debrief_chart_file_and_review(database: Path) -> N
     assert out.count("🎯") == 1  # /review 1 opened a practice question
     assert "There is no next step 9" in out
     assert "Traceback" not in result.stderr
+
+
+def test_settings_change_the_zone_the_time_and_the_days(database: Path) -> None:
+    """/settings zone|time|days change the setting (the console used to reprint the settings instead)."""
+    lines = ["zone Europe/Berlin", "time 7:05", "days weekdays", "zone Mars/Base", ""]
+    script = "".join(f"/settings {line}\n" for line in lines)
+    result = _run_console(database, script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Time zone: Europe/Berlin" in out
+    assert "Daily question: 07:05, Monday to Friday" in out
+    assert "“Mars/Base” is not valid" in out
+    assert out.rstrip().split("Bye!")[0].count("Time zone: Europe/Berlin") == 4  # kept after the bad value too
+
+
+def test_skip_and_answer_inside_a_round_move_it_to_its_next_question(database: Path) -> None:
+    """/skip and /answer in a round pass on its question and ask the next one, as in Telegram."""
+    result = _run_console(database, "/interview 3 mixed easy\n/skip\n/answer\n/skip\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "There is no open question" not in out
+    assert "Passed on question 1/3" in out and "Question 2/3" in out
+    assert "Passed on question 2/3" in out and "Question 3/3" in out
+    assert "Interview debrief: 3/3 questions answered" in out
+
+
+def test_topics_and_difficulty_time_limit_and_a_stats_chart(database: Path) -> None:
+    """/topics metrics hard sets topic and level; /timelimit 2m; /stats saves its chart as a PNG and says where."""
+    script = "/topics metrics hard\n/question\nprecision and recall\n/timelimit 2m\n/topics any\n/stats\n"
+    result = _run_console(database, script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Now: Evaluation and metrics; Hard." in out
+    assert "🎯 Evaluation and metrics · Hard" in out
+    assert "Time limit: 2 min per question" in out
+    assert "Now: Evaluation and metrics; any level." in out
+    saved = re.search(r"saved to (\S+\.png)", out)
+    assert saved is not None, out
+    assert Path(saved[1]).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "I have no topic “hard”" not in out

@@ -16,9 +16,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.daily import Claim, DailyPush, Status
-from bot.core.practice import Feedback, InvalidSetting, Practice, UserSettings
-from bot.core.pushtime import local_date, next_occurrence, offset_zone
+from bot.domain.daily import Claim, Status
+from bot.domain.practice import Feedback
+from bot.domain.pushtime import local_date, next_occurrence, offset_zone
+from bot.domain.users import InvalidSetting, UserSettings
+from bot.services.daily import DailyPush
+from bot.services.practice import Practice
+from bot.services.preferences import Preferences
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.storage.models import Delivery
 from tests.practice_fixtures import FrozenClock, real_bank, real_grader, user_info
@@ -101,25 +105,27 @@ def test_what_is_not_a_whole_hour_offset_is_refused(text: str) -> None:
 # ---- subscribing -------------------------------------------------------------------------------
 
 
-async def test_subscribe_validates_and_schedules(practice: Practice, clock: FrozenClock) -> None:
+async def test_subscribe_validates_and_schedules(
+    practice: Practice, preferences: Preferences, clock: FrozenClock
+) -> None:
     """Bad times and zones change nothing; a good subscription has its next push in UTC."""
     clock.now = utc(2026, 11, 21, 6, 0)  # 07:00 in Berlin
     await practice.touch_user(user_info(1))
-    assert isinstance(await practice.subscribe(1, "25:00", BERLIN), InvalidSetting)
-    assert isinstance(await practice.subscribe(1, "08:00", "Mars/Olympus"), InvalidSetting)
-    half_hour = await practice.subscribe(1, "08:00", "UTC+5:30")
+    assert isinstance(await preferences.subscribe(1, "25:00", BERLIN), InvalidSetting)
+    assert isinstance(await preferences.subscribe(1, "08:00", "Mars/Olympus"), InvalidSetting)
+    half_hour = await preferences.subscribe(1, "08:00", "UTC+5:30")
     assert isinstance(half_hour, InvalidSetting)
     assert "Asia/Kolkata" in half_hour.expected
-    assert (await practice.settings(1)).daily_time is None
-    result = await practice.subscribe(1, "8:00", "europe/berlin")
+    assert (await preferences.settings(1)).daily_time is None
+    result = await preferences.subscribe(1, "8:00", "europe/berlin")
     assert result == UserSettings((), None, BERLIN, "08:00", next_push_at=utc(2026, 11, 21, 7, 0))
-    later = await practice.set_daily_time(1, "06:30")  # already past today: tomorrow
+    later = await preferences.set_daily_time(1, "06:30")  # already past today: tomorrow
     assert isinstance(later, UserSettings)
     assert later.next_push_at == utc(2026, 11, 22, 5, 30)
-    moved = await practice.set_timezone(1, "UTC+3")
+    moved = await preferences.set_timezone(1, "UTC+3")
     assert isinstance(moved, UserSettings)
     assert (moved.timezone, moved.next_push_at) == ("Etc/GMT-3", utc(2026, 11, 22, 3, 30))
-    stopped = await practice.set_daily_time(1, None)
+    stopped = await preferences.set_daily_time(1, None)
     assert isinstance(stopped, UserSettings)
     assert stopped.next_push_at is None
 
@@ -133,7 +139,7 @@ def make_daily(practice: Practice, **options: object) -> DailyPush:
 
 async def subscribe(practice: Practice, user_id: int, daily_time: str, zone: str) -> None:
     await practice.touch_user(user_info(user_id))
-    assert isinstance(await practice.subscribe(user_id, daily_time, zone), UserSettings)
+    assert isinstance(await Preferences(practice).subscribe(user_id, daily_time, zone), UserSettings)
 
 
 async def drain(daily: DailyPush, *, mark: bool = True) -> list[Claim]:
@@ -198,14 +204,16 @@ async def test_the_pushed_question_is_open_and_a_reply_is_graded(practice: Pract
     assert feedback.question == claim.question
 
 
-async def test_changing_the_time_later_that_day_does_not_push_twice(practice: Practice, clock: FrozenClock) -> None:
+async def test_changing_the_time_later_that_day_does_not_push_twice(
+    practice: Practice, preferences: Preferences, clock: FrozenClock
+) -> None:
     """One question per local day: a new time that is "due again today" waits for tomorrow."""
     clock.now = utc(2026, 11, 21, 7, 0)
     await subscribe(practice, 1, "09:00", BERLIN)
     clock.now = utc(2026, 11, 21, 8, 1)
     daily = make_daily(practice)
     assert len(await drain(daily)) == 1
-    await practice.set_daily_time(1, "18:00")
+    await preferences.set_daily_time(1, "18:00")
     clock.now = utc(2026, 11, 21, 17, 0)
     assert await drain(daily) == []
     clock.now = utc(2026, 11, 22, 17, 0)
@@ -213,7 +221,7 @@ async def test_changing_the_time_later_that_day_does_not_push_twice(practice: Pr
 
 
 async def test_catch_up_sends_inside_the_grace_period_and_skips_older_pushes(
-    practice: Practice, clock: FrozenClock, sessionmaker: async_sessionmaker[AsyncSession]
+    practice: Practice, preferences: Preferences, clock: FrozenClock, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     """After downtime: two hours late is still sent; five hours late is recorded as skipped, not sent."""
     clock.now = utc(2026, 11, 21, 0, 0)
@@ -226,7 +234,7 @@ async def test_catch_up_sends_inside_the_grace_period_and_skips_older_pushes(
     async with sessionmaker() as session:
         rows = (await session.execute(select(Delivery.user_id, Delivery.status))).all()
     assert sorted(rows) == [(1, Status.SENT), (2, Status.SKIPPED)]
-    assert (await practice.settings(2)).next_push_at == utc(2026, 11, 22, 6, 0)
+    assert (await preferences.settings(2)).next_push_at == utc(2026, 11, 22, 6, 0)
 
 
 async def test_days_of_downtime_give_one_push_not_one_per_missed_day(practice: Practice, clock: FrozenClock) -> None:
@@ -266,14 +274,14 @@ async def test_restart_mid_run_neither_repeats_nor_loses_a_push(
         await engine.dispose()
 
 
-async def test_a_blocked_user_is_unsubscribed(practice: Practice, clock: FrozenClock) -> None:
+async def test_a_blocked_user_is_unsubscribed(practice: Practice, preferences: Preferences, clock: FrozenClock) -> None:
     clock.now = utc(2026, 11, 21, 8, 59)
     await subscribe(practice, 1, "09:00", "UTC")
     clock.advance(minutes=2)
     daily = make_daily(practice)
     [claim] = await daily.claim_due()
     await daily.mark_blocked(claim.delivery_id, claim.user_id)
-    settings = await practice.settings(1)
+    settings = await preferences.settings(1)
     assert (settings.daily_time, settings.next_push_at) == (None, None)
     stats = await daily.admin_stats()
     assert (stats.subscribers, stats.blocked_today) == (0, 1)

@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.core.bank import DEFAULT_BANK_DIR
-from bot.core.library import DeckReady, DeckRejected, Library, Reloaded, ReloadFailed, check_deck
-from bot.core.practice import Asked, Practice
+from bot.domain.bank import DEFAULT_BANK_DIR, GLOSSARY_FILE
+from bot.domain.decks import DeckReady, DeckRejected, Reloaded, ReloadFailed, check_deck
+from bot.domain.practice import Asked
+from bot.services.library import Library
+from bot.services.practice import Practice
 from tests.emulator import TelegramEmulator
 from tests.practice_fixtures import real_bank, real_grader, user_info
 from tests.telegram_fixtures import RunningBot, bot_settings, running_bot
@@ -62,17 +64,17 @@ def bank_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def library(practice: Practice, bank_dir: Path, tmp_path: Path) -> Library:
-    return Library(practice, [bank_dir], tmp_path / "decks")
+    return Library(practice, [bank_dir])
 
 
 def test_a_good_markdown_deck_is_ready_to_publish(bank_dir: Path) -> None:
-    result = check_deck("feature-stores.md", GOOD_DECK.encode(), real_bank(), [bank_dir])
+    result = check_deck("feature-stores.md", GOOD_DECK.encode(), real_bank(), bank_dir / GLOSSARY_FILE)
     assert isinstance(result, DeckReady), result
     assert (result.questions, result.title) == (2, "Feature stores")
 
 
 def test_a_broken_deck_is_rejected_with_line_numbers(bank_dir: Path) -> None:
-    result = check_deck("broken.md", BROKEN_DECK.encode(), real_bank(), [bank_dir])
+    result = check_deck("broken.md", BROKEN_DECK.encode(), real_bank(), bank_dir / GLOSSARY_FILE)
     assert isinstance(result, DeckRejected)
     assert any(p.startswith("broken.md:3:") for p in result.problems), result.problems
     assert all(p.startswith("broken.md:") for p in result.problems)
@@ -80,7 +82,7 @@ def test_a_broken_deck_is_rejected_with_line_numbers(bank_dir: Path) -> None:
 
 def test_a_yaml_deck_that_clashes_with_the_bank_is_rejected_with_its_line(bank_dir: Path) -> None:
     clash = (DEFAULT_BANK_DIR / "metrics.yaml").read_text(encoding="utf-8").replace("topic: metrics", "topic: copied")
-    result = check_deck("copy.yaml", clash.encode(), real_bank(), [bank_dir])
+    result = check_deck("copy.yaml", clash.encode(), real_bank(), bank_dir / GLOSSARY_FILE)
     assert isinstance(result, DeckRejected)
     assert any(p.startswith("copy.yaml:4:") and "duplicate id" in p for p in result.problems), result.problems[:3]
 
@@ -94,7 +96,7 @@ def test_a_yaml_deck_that_clashes_with_the_bank_is_rejected_with_its_line(bank_d
     ],
 )
 def test_unusable_files_are_rejected(bank_dir: Path, name: str, data: bytes, expected: str) -> None:
-    result = check_deck(name, data, real_bank(), [bank_dir])
+    result = check_deck(name, data, real_bank(), bank_dir / GLOSSARY_FILE)
     assert isinstance(result, DeckRejected)
     assert expected in " ".join(result.problems)
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.grading import Grader, Verdict
-from bot.core.models import Question
+from bot.domain.grading import Grader, Verdict
+from bot.domain.models import Question
 
 EXCELLENT_OWN_WORDS = (
     "It means putting a cost on large coefficients inside the loss, which stops the model from fitting noise "

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.core.bank import DEFAULT_BANK_DIR, GLOSSARY_FILE, Bank, check_bank
-from bot.core.importer import (
+from bot.domain.bank import DEFAULT_BANK_DIR, GLOSSARY_FILE, Bank, check_bank
+from bot.domain.importer import (
     MAX_CONCEPTS,
     DeckError,
     ParsedDeck,
@@ -26,7 +26,7 @@ from bot.core.importer import (
     parse_deck,
     parse_markdown,
 )
-from bot.core.models import Kind
+from bot.domain.models import Kind
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DECK = ROOT / "tests" / "data" / "ml_interview_deck.md"

@@ -10,54 +10,56 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import interview_texts
-from bot.core.bank import Bank
-from bot.core.daily import DailyPush
-from bot.core.grading import Grade, Verdict
-from bot.core.interview import (
-    DEFAULT_LENGTH,
-    FOLLOW_UP_CREDIT,
-    LATE_FACTOR,
-    MAX_LENGTH,
-    MIN_LENGTH,
+from bot.domain.bank import Bank
+from bot.domain.grading import Grade, Verdict
+from bot.domain.interview.arguments import parse_round_args, parse_time_limit
+from bot.domain.interview.debrief import build_debrief, verdict_for
+from bot.domain.interview.plan import choose_follow_up, difficulty_ladder, follow_up_targets, plan_round
+from bot.domain.interview.results import (
     AlreadyInRound,
     Answered,
     AnswerGraded,
-    ArgProblem,
     AskedInRound,
     BadRoundArgs,
     Debrief,
     FollowUpAsked,
     FollowUpGraded,
     FollowUpReport,
-    HireVerdict,
-    Interviews,
     ItemReport,
-    ItemStatus,
     NoActiveRound,
     NoHintOnFollowUp,
     QuestionPassed,
-    ReasonCode,
     RoundEnded,
+    RoundFacts,
     RoundHint,
     RoundSpec,
     RoundStarted,
-    RoundStatus,
     RoundStep,
-    StepKind,
     TimeLimitSet,
     TopicScore,
-    build_debrief,
-    choose_follow_up,
-    difficulty_ladder,
-    follow_up_targets,
-    parse_round_args,
-    parse_time_limit,
-    plan_round,
-    verdict_for,
 )
-from bot.core.models import Concept, Kind, Question
-from bot.core.practice import Asked, Feedback, InvalidSetting, NoMoreHints, Practice, UnknownTopic, UserInfo
+from bot.domain.interview.rules import (
+    DEFAULT_LENGTH,
+    FOLLOW_UP_CREDIT,
+    LATE_FACTOR,
+    MAX_LENGTH,
+    MIN_LENGTH,
+    ArgProblem,
+    HireVerdict,
+    ItemStatus,
+    ReasonCode,
+    RoundStatus,
+    StepKind,
+)
+from bot.domain.models import Concept, Kind, Question
+from bot.domain.practice import Asked, Feedback, NoMoreHints, UnknownTopic
+from bot.domain.users import InvalidSetting, UserInfo
+from bot.rendering import debrief_texts
+from bot.services.conversation import Conversation
+from bot.services.daily import DailyPush
+from bot.services.interviews import Interviews
+from bot.services.practice import Practice
+from bot.services.preferences import Preferences
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.storage.models import InterviewItem, InterviewRound
 from tests.practice_fixtures import START, FrozenClock, make_question, real_bank, real_grader, user_info
@@ -652,11 +654,9 @@ def test_the_longest_debrief_fits_one_message_with_its_next_steps() -> None:
                 follow_up=follow_up,
             )
         )
-    round_row = InterviewRound(
-        id=1, user_id=1, topic=None, level=2, length=MAX_LENGTH, status="finished", time_limit_s=60, started_at=START
-    )
-    debrief = build_debrief(round_row, reports, bank, all_time={}, seen=set(), now=START + timedelta(hours=1))
-    text = interview_texts.debrief(debrief, bank.topics)
+    facts = RoundFacts(1, RoundSpec(MAX_LENGTH, None, 2), RoundStatus.FINISHED, START, None, time_limit_s=60)
+    debrief = build_debrief(facts, reports, bank, all_time={}, seen=set(), now=START + timedelta(hours=1))
+    text = debrief_texts.debrief(debrief, bank.topics)
     assert len(text) <= 4096
     assert "Next steps" in text
     assert text.rstrip().endswith("</i>")  # the closing line about the buttons survived
@@ -681,26 +681,26 @@ async def test_a_question_that_leaves_the_bank_mid_round_is_skipped(interviews: 
     first = ended.debrief.items[0]
     assert (first.status, first.question, first.final_score) == (ItemStatus.UNANSWERED, None, None)
     assert ended.debrief.answered == 0
-    assert "no longer in the bank" in interview_texts.debrief(ended.debrief, bank.topics)
+    assert "no longer in the bank" in debrief_texts.debrief(ended.debrief, bank.topics)
 
 
 async def test_a_daily_question_during_a_round_waits_for_the_round_to_end(
-    practice: Practice, interviews: Interviews, clock: FrozenClock
+    practice: Practice, preferences: Preferences, interviews: Interviews, conversation: Conversation, clock: FrozenClock
 ) -> None:
     """The push still comes (marked in_round) and stays open; free text answers the round until
     it ends, then the daily question."""
     await practice.touch_user(ALICE)
-    await practice.subscribe(ALICE, clock.now.strftime("%H:%M"), "UTC")
+    await preferences.subscribe(ALICE, clock.now.strftime("%H:%M"), "UTC")
     clock.advance(days=1, seconds=30)
     started = await start(interviews, spec=RoundSpec(3))
     claims = await DailyPush(practice, instance="test").claim_due()
     assert [(c.user_id, c.in_round) for c in claims] == [(ALICE.id, True)]
     daily_question = claims[0].question
-    in_round = await interviews.answer_any(ALICE, "an answer meant for the round")
+    in_round = await conversation.answer(ALICE, "an answer meant for the round")
     assert isinstance(in_round, Answered), "the round still takes free text"
     assert isinstance(in_round.graded, AnswerGraded)
     assert in_round.graded.question == started.first.question
     assert isinstance(await interviews.cancel(ALICE), RoundEnded)
-    after = await interviews.answer_any(ALICE, daily_question.example_answers[0])
+    after = await conversation.answer(ALICE, daily_question.example_answers[0])
     assert isinstance(after, Feedback)
     assert after.question.id == daily_question.id

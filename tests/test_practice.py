@@ -10,27 +10,26 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.bank import Bank
-from bot.core.grading import Verdict
-from bot.core.practice import (
+from bot.domain.bank import Bank
+from bot.domain.grading import Verdict
+from bot.domain.practice import (
     MAX_ANSWER_CHARS,
     Asked,
     EmptyPool,
     Feedback,
     HintGiven,
-    InvalidSetting,
     NoMoreHints,
     NoOpenQuestion,
     NothingToRetry,
-    Practice,
     Revealed,
     Skipped,
     UnknownTopic,
-    UnknownUserError,
-    UserSettings,
     streak_days,
 )
-from bot.core.scheduling import SKIP_DELAY
+from bot.domain.scheduling import SKIP_DELAY
+from bot.domain.users import InvalidSetting, UserSettings
+from bot.services.practice import Practice, UnknownUserError
+from bot.services.preferences import Preferences
 from bot.storage import repository
 from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.storage.models import Attempt, Review, User
@@ -94,10 +93,10 @@ async def test_new_users_get_the_configured_defaults(
         real_bank(), real_grader(), sessionmaker, clock, default_timezone="europe/paris", default_daily_time="8:00"
     )
     assert (await practice.touch_user(user_info(ALICE))).settings == UserSettings((), None, "Europe/Paris", None)
-    subscribed = await practice.subscribe(ALICE)
+    subscribed = await Preferences(practice).subscribe(ALICE)
     assert isinstance(subscribed, UserSettings)
     assert subscribed.daily_time == "08:00"
-    await practice.set_daily_time(ALICE, None)
+    await Preferences(practice).set_daily_time(ALICE, None)
     assert (await practice.touch_user(user_info(ALICE))).settings.next_push_at is None
     with pytest.raises(ValueError, match="time zone"):
         Practice(real_bank(), real_grader(), sessionmaker, clock, default_timezone="Nowhere/Town")
@@ -117,31 +116,31 @@ async def test_unknown_user_must_be_touched_first(practice: Practice) -> None:
     assert await practice.delete_user(ALICE) == 0
 
 
-async def test_settings_are_validated_and_normalised(practice: Practice) -> None:
+async def test_settings_are_validated_and_normalised(practice: Practice, preferences: Preferences) -> None:
     """Topics are checked against the bank and kept in bank order; difficulty, zone and time are checked."""
     await practice.touch_user(user_info(ALICE))
-    assert await practice.set_topics(ALICE, ["nope"]) == UnknownTopic("nope", tuple(real_bank().topics))
-    settings = await practice.set_topics(ALICE, ["Metrics", "deep_learning", "metrics"])
+    assert await preferences.set_topics(ALICE, ["nope"]) == UnknownTopic("nope", tuple(real_bank().topics))
+    settings = await preferences.set_topics(ALICE, ["Metrics", "deep_learning", "metrics"])
     assert isinstance(settings, UserSettings)
     assert settings.topics == ("deep-learning", "metrics")
-    assert isinstance(await practice.set_difficulty(ALICE, 4), InvalidSetting)
-    assert (await practice.set_difficulty(ALICE, 2)) == UserSettings(("deep-learning", "metrics"), 2, "UTC", None)
-    assert isinstance(await practice.set_timezone(ALICE, "Mars/Olympus"), InvalidSetting)
-    assert isinstance(await practice.set_daily_time(ALICE, "25:00"), InvalidSetting)
-    await practice.set_timezone(ALICE, "europe/berlin")
-    await practice.set_daily_time(ALICE, "7:05")
+    assert isinstance(await preferences.set_difficulty(ALICE, 4), InvalidSetting)
+    assert (await preferences.set_difficulty(ALICE, 2)) == UserSettings(("deep-learning", "metrics"), 2, "UTC", None)
+    assert isinstance(await preferences.set_timezone(ALICE, "Mars/Olympus"), InvalidSetting)
+    assert isinstance(await preferences.set_daily_time(ALICE, "25:00"), InvalidSetting)
+    await preferences.set_timezone(ALICE, "europe/berlin")
+    await preferences.set_daily_time(ALICE, "7:05")
     # START is Monday 10 March 09:00 UTC, past 07:05 in Berlin (UTC+1 in March): next is Tuesday's.
     next_push = datetime(2025, 3, 11, 6, 5, tzinfo=UTC)
     expected = UserSettings(("deep-learning", "metrics"), 2, "Europe/Berlin", "07:05", next_push_at=next_push)
-    assert await practice.settings(ALICE) == expected
-    assert (await practice.set_topics(ALICE, [])) == replace(expected, topics=())
+    assert await preferences.settings(ALICE) == expected
+    assert (await preferences.set_topics(ALICE, [])) == replace(expected, topics=())
 
 
-async def test_ask_follows_topics_and_difficulty(practice: Practice) -> None:
+async def test_ask_follows_topics_and_difficulty(practice: Practice, preferences: Preferences) -> None:
     """Questions come from the user's topics at their level; an explicit topic overrides the topics."""
     await practice.touch_user(user_info(ALICE))
-    await practice.set_topics(ALICE, ["metrics"])
-    await practice.set_difficulty(ALICE, 1)
+    await preferences.set_topics(ALICE, ["metrics"])
+    await preferences.set_difficulty(ALICE, 1)
     for _ in range(5):
         asked = await ask(practice)
         assert (asked.question.topic, asked.question.difficulty) == ("metrics", 1)
@@ -149,13 +148,13 @@ async def test_ask_follows_topics_and_difficulty(practice: Practice) -> None:
     assert (asked.question.topic, asked.question.difficulty) == ("svm-knn", 1)
 
 
-async def test_unknown_topic_and_empty_pool(practice: Practice) -> None:
+async def test_unknown_topic_and_empty_pool(practice: Practice, preferences: Preferences) -> None:
     """An unknown topic lists the valid ones; a topic without questions at the user's level says so."""
     await practice.touch_user(user_info(ALICE))
     assert await practice.ask(ALICE, "astrology") == UnknownTopic("astrology", tuple(real_bank().topics))
     levels = {q.difficulty for q in real_bank().in_topic("features")}
     missing = next(level for level in (1, 2, 3) if level not in levels)
-    await practice.set_difficulty(ALICE, missing)
+    await preferences.set_difficulty(ALICE, missing)
     assert await practice.ask(ALICE, "features") == EmptyPool(("features",), missing)
     assert await practice.open_question(ALICE) is None
 
@@ -423,10 +422,12 @@ async def test_different_users_get_different_orders(
 # ---- progress --------------------------------------------------------------------------------
 
 
-async def test_stats_and_streak_in_the_users_time_zone(practice: Practice, clock: FrozenClock) -> None:
+async def test_stats_and_streak_in_the_users_time_zone(
+    practice: Practice, preferences: Preferences, clock: FrozenClock
+) -> None:
     """Streaks count local days in the user's zone: 01:00 and 23:00 in Tokyo are one day, not two UTC days."""
     await practice.touch_user(user_info(ALICE))
-    await practice.set_timezone(ALICE, "Asia/Tokyo")  # UTC+9, no daylight saving
+    await preferences.set_timezone(ALICE, "Asia/Tokyo")  # UTC+9, no daylight saving
 
     async def answer_at(when: datetime, good: bool) -> Feedback:
         clock.now = when
@@ -450,7 +451,7 @@ async def test_stats_and_streak_in_the_users_time_zone(practice: Practice, clock
     clock.now = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)  # 15th 00:30 JST: the streak is broken
     assert (await practice.stats(ALICE)).streak_days == 0
 
-    await practice.set_timezone(ALICE, "UTC")
+    await preferences.set_timezone(ALICE, "UTC")
     clock.now = datetime(2025, 3, 11, 20, 0, tzinfo=UTC)
     stats = await practice.stats(ALICE)
     assert stats.streak_days == 2, "in UTC the first two answers fell on the 10th and the 11th"

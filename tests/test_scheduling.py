@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.scheduling import (
+from bot.domain.scheduling import (
     FIRST_INTERVAL_DAYS,
     INITIAL_EASE,
     MIN_EASE,

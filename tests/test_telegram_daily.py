@@ -1,6 +1,7 @@
 """The daily push end to end: python-telegram-bot over HTTP to the Bot API emulator, with an injected clock.
 
-Subscribing and settings are driven as a user would (commands and buttons); pushes run as
+Subscribing and settings are driven as a user would (commands and buttons; bad input to them
+is tested offline, in ``test_telegram_offline.py``); pushes run as
 the JobQueue runs them (``RunningBot.push``), with the service's clock set by the test, so
 "09:00 tomorrow" takes no time. Telegram's failures (429, 403, dropped connections) come
 from the emulator's fault injection.
@@ -15,7 +16,7 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from bot.core.daily import Status
+from bot.domain.daily import Status
 from bot.telegram_app.daily import PUSH_JOB
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
 from tests.practice_fixtures import FrozenClock
@@ -89,39 +90,6 @@ async def test_subscribe_then_the_question_arrives_at_local_time_and_a_reply_is_
     assert (await bot.push()).total == 0, "one question per local day"
 
 
-async def test_subscribe_without_a_zone_offers_zones_and_a_button_sets_it(
-    emulator: TelegramEmulator, bot: RunningBot
-) -> None:
-    bob = emulator.create_user("Bob")
-    bob.send_command("subscribe")
-    reply = await bob.wait_for_bot_message()
-    assert "Daily question on: 09:00" in (reply.text or ""), "the configured default time"
-    assert "Is that your time zone?" in (reply.text or "")
-    assert "Asia/Kolkata" in reply.button_texts
-    press = bob.press_button(reply, data="tz:Asia/Kolkata")
-    settings = await bob.wait_for_bot_message()
-    await press.wait_answer()
-    assert "Time zone: Asia/Kolkata" in (settings.text or "")
-    assert "09:00, every day" in (settings.text or "")
-
-
-async def test_bad_times_and_zones_get_an_example_and_change_nothing(
-    emulator: TelegramEmulator, bot: RunningBot
-) -> None:
-    carol = emulator.create_user("Carol")
-    for args, expected in [
-        ("25:00 UTC", "is not valid; expected a time such as 09:30"),
-        ("09:00 Mars/Olympus", "/subscribe 08:30 Europe/Berlin"),
-        ("09:00 UTC+5:30", "Asia/Kolkata"),
-        ("soon please", "could not read"),
-    ]:
-        reply = await command(carol, "subscribe", args)
-        assert expected in reply, (args, reply)
-    assert "Daily question: off" in await command(carol, "settings")
-    assert "Usage: /settings time 08:30" in await command(carol, "settings", "volume 11")
-    assert "expected a time" in await command(carol, "settings", "time noonish")
-
-
 async def test_settings_change_time_zone_and_days_and_unsubscribe(emulator: TelegramEmulator, bot: RunningBot) -> None:
     dave = emulator.create_user("Dave")
     assert "Daily question: off" in await command(dave, "settings")
@@ -136,7 +104,7 @@ async def test_settings_change_time_zone_and_days_and_unsubscribe(emulator: Tele
     assert "✅ Weekdays only" in changed.button_texts
     assert "Daily question off" in await command(dave, "unsubscribe")
     assert "not subscribed" in await command(dave, "unsubscribe")
-    assert (await bot.practice.settings(dave.id)).next_push_at is None
+    assert (await bot.services.preferences.settings(dave.id)).next_push_at is None
 
 
 # ---- Telegram's failures ------------------------------------------------------------------------
@@ -173,7 +141,7 @@ async def test_a_user_who_blocked_the_bot_is_unsubscribed_and_the_others_still_g
     report = await bot.push()
     assert report.outcomes == Counter({Status.SENT: 3, Status.BLOCKED: 1})
     assert [len(daily_messages(emulator, u)) for u in users] == [1, 0, 1, 1]
-    assert (await bot.practice.settings(blocked.id)).daily_time is None
+    assert (await bot.services.preferences.settings(blocked.id)).daily_time is None
     clock.now += dtm.timedelta(days=1)
     assert (await bot.push()).outcomes == Counter({Status.SENT: 3})
 

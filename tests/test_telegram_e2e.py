@@ -4,7 +4,8 @@ Each test builds the application with the production composition root
 (``bot.telegram_app.app.build_application``), on a SQLite file in ``tmp_path`` (or the
 PostgreSQL database named by ``TEST_DATABASE_URL``), and plays users through
 ``tests.emulator``. Nothing inside python-telegram-bot is mocked; waits use the emulator's
-helpers, which return as soon as the bot acts.
+helpers, which return as soon as the bot acts. Bad input and forged buttons, which need no
+HTTP round trip, are tested offline in ``test_telegram_offline.py``.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import text
 
-from bot.core.bank import Bank
-from bot.core.grading import Grader
-from bot.core.models import Question
+from bot.domain.bank import Bank
+from bot.domain.grading import Grader
+from bot.domain.models import Question
 from bot.storage.db import create_engine_from_url
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
 from tests.practice_fixtures import real_grader
@@ -194,84 +195,7 @@ async def test_restart_between_question_and_answer(emulator: TelegramEmulator, d
     assert re.search(r"[▰▱]{10} \d+%", body)
 
 
-# ---- bad input -------------------------------------------------------------------------------
-
-
-async def test_media_edits_and_unknown_commands_get_clear_replies(emulator: TelegramEmulator, bot: RunningBot) -> None:
-    """Stickers, photos, voice, files, edits, unknown commands and stray text each get their own reply."""
-    alice = emulator.create_user("Alice")
-    alice.start()
-    await alice.wait_for_bot_message()
-
-    alice.send_sticker()
-    assert "not stickers" in ((await alice.wait_for_bot_message()).text or "")
-    alice.send_photo()
-    assert "not photos" in ((await alice.wait_for_bot_message()).text or "")
-    alice.send_voice()
-    assert "not voice messages" in ((await alice.wait_for_bot_message()).text or "")
-    alice.send_document(b"%PDF-1.4", "cv.pdf")
-    assert "not files" in ((await alice.wait_for_bot_message()).text or "")
-
-    alice.send_command("frobnicate", "<b>now</b>")
-    assert "I don't know the command /frobnicate" in ((await alice.wait_for_bot_message()).text or "")
-
-    stray = alice.send_text("hello there")
-    assert "no open question right now" in ((await alice.wait_for_bot_message()).text or "")
-    alice.edit_message(stray, "hello again")
-    assert "edited a message" in ((await alice.wait_for_bot_message()).text or "")
-
-    alice.send_command("question", "astrology")
-    assert "I have no topic “astrology”" in ((await alice.wait_for_bot_message()).text or "")
-    alice.send_command("hint")
-    assert "There is no open question." in ((await alice.wait_for_bot_message()).text or "")
-
-
-async def test_overlong_answer_is_trimmed_and_special_characters_escaped(
-    emulator: TelegramEmulator, bot: RunningBot
-) -> None:
-    """An answer over 4,096 characters is graded on its first part and says so; HTML in it is quoted safely."""
-    alice = emulator.create_user("Alice")
-    question = _asked_question(await _ask(alice), bot.practice.bank)
-    answer = "<i>&</i> " + question.model_answer
-    answer = (answer + " ") * (5000 // len(answer) + 1)
-    alice.send_text(answer[:5000])
-    feedback = await alice.wait_for_bot_message()
-    body = feedback.text or ""
-    assert "only the first 4000 characters were graded" in body
-    assert "Covered" in body
-    assert len(body) <= 4096
-
-
-async def test_buttons_act_only_for_the_presser(emulator: TelegramEmulator, bot: RunningBot, database_url: str) -> None:
-    """Forged callback data from another user never touches the owner's data; old and junk buttons are explained."""
-    alice = emulator.create_user("Alice")
-    bob = emulator.create_user("Bob")
-    asked = await _ask(alice)
-    question = _asked_question(asked, bot.practice.bank)
-    bob.start()
-    bob_message = await bob.wait_for_bot_message()
-
-    for data in (f"a:{question.id}", f"h:{question.id}"):
-        forged = bob.forge_callback(bob_message, data)
-        answer = await forged.wait_answer()
-        assert answer.text is not None
-        assert "no longer open" in answer.text
-    forged = bob.forge_callback(bob_message, "del:yes")
-    await bob.wait_for_bot_message()
-    await forged.wait_answer()
-    junk = bob.forge_callback(bob_message, "zz:top")
-    assert "not recognised" in ((await junk.wait_answer()).text or "")
-
-    still_open = await bot.practice.open_question(alice.id)
-    assert still_open is not None
-    assert still_open.question.id == question.id
-    assert still_open.hints_used == 0
-    assert (await _row_counts(database_url, alice.id))["users"] == 1
-
-    alice.send_text("no idea")
-    await alice.wait_for_bot_message()
-    old = alice.press_button(asked, data=f"h:{question.id}")
-    assert "no longer open" in ((await old.wait_answer()).text or "")
+# ---- failures, and the real entry point ------------------------------------------------------
 
 
 async def test_errors_are_logged_then_apologised_for(

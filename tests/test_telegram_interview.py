@@ -1,7 +1,8 @@
 """Mock interviews end to end: the production bot over real python-telegram-bot, driven through the emulator.
 
 Rounds, follow-ups, the debrief and its chart photo, a restart in the middle of a round,
-/cancel, /question during a round, /stats' chart, time limits, bad input and forged buttons.
+/cancel, /stats' chart and time limits. Bad input, forged buttons, the options keyboard and
+commands inside a round are tested offline, in ``test_telegram_offline.py``.
 The flood guard runs on a fake clock that the tests move one second per user action, so a
 full round typed at test speed is not mistaken for a flood.
 """
@@ -10,16 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from typing import cast
 
 import pytest_asyncio
 
-from bot.charts import PNG_MAGIC
-from bot.core.bank import Bank
-from bot.core.interview import AskedInRound, FollowUpAsked, Interviews, follow_up_targets
-from bot.core.models import Question
+from bot.domain.bank import Bank
+from bot.domain.interview.plan import follow_up_targets
+from bot.domain.interview.results import AskedInRound, FollowUpAsked
+from bot.domain.models import Question
+from bot.rendering.charts import PNG_MAGIC
+from bot.services.interviews import Interviews
 from bot.telegram_app.flood import FloodGuard
-from bot.telegram_app.interview_handlers import INTERVIEWS_KEY
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
 from tests.practice_fixtures import FrozenClock, real_bank, real_grader
 from tests.telegram_fixtures import FakeClock, RunningBot, running_bot
@@ -37,7 +38,7 @@ async def bot(emulator: TelegramEmulator, database_url: str) -> AsyncIterator[Ru
 
 def interviews_of(bot: RunningBot) -> Interviews:
     """The bot's interview service."""
-    return cast(Interviews, bot.app.bot_data[INTERVIEWS_KEY])
+    return bot.services.interviews
 
 
 def pace(bot: RunningBot) -> None:
@@ -216,38 +217,6 @@ async def test_cancel_ends_the_round_with_a_partial_debrief(emulator: TelegramEm
     assert "(ended early)" in ((await alice.wait_for_bot_message()).text or "")
 
 
-async def test_question_during_a_round_asks_to_leave_it_first(emulator: TelegramEmulator, bot: RunningBot) -> None:
-    """/question in a round offers Leave or Stay: Stay repeats the question; Leave debriefs, then asks one."""
-    bank = bot.practice.bank
-    alice = emulator.create_user("Alice")
-    first = await start_round(alice, bot, "3")
-    question = asked(first, bank)
-    pace(bot)
-    alice.send_command("question", "metrics")
-    prompt = await alice.wait_for_bot_message()
-    assert "Leave the round for a practice question?" in (prompt.text or "")
-    assert prompt.button_texts == ["🚪 Leave the round", "🎤 Stay in the round"]
-
-    pace(bot)
-    alice.press_button(prompt, text="🎤 Stay in the round")
-    assert "the round goes on" in ((await alice.wait_for_bot_message()).text or "")
-    again = await alice.wait_for_bot_message()
-    assert asked(again, bank) == question
-    assert "Question 1/3" in (again.text or "")
-
-    pace(bot)
-    alice.press_button(prompt, text="🚪 Leave the round")
-    debrief = await alice.wait_for_bot_message()
-    assert "ended early" in (debrief.text or "")
-    assert "0/3 questions answered" in (debrief.text or "")
-    practice_question = await alice.wait_for_bot_message()  # nothing answered: no chart
-    assert asked(practice_question, bank).topic == "metrics"
-    stale = alice.press_button(prompt, text="🎤 Stay in the round")
-    assert "over" in ((await stale.wait_answer()).text or "")
-    reply = await say(alice, bot, "precision and recall")
-    assert "Model answer" in (reply.text or "")  # free text is a practice answer again
-
-
 async def test_stats_sends_a_chart_after_its_text(emulator: TelegramEmulator, bot: RunningBot) -> None:
     """/stats with answers: the text, then a chart photo; with none: the text alone."""
     alice = emulator.create_user("Alice")
@@ -266,37 +235,6 @@ async def test_stats_sends_a_chart_after_its_text(emulator: TelegramEmulator, bo
     assert is_photo(chart)
     assert "by topic" in (chart.caption or "")
     assert emulator.uploaded_files("photo")[-1].content.startswith(PNG_MAGIC)
-
-
-async def test_options_keyboard_then_start(emulator: TelegramEmulator, bot: RunningBot) -> None:
-    """/interview alone shows length, topic and level buttons; choices redraw it; Start runs that round."""
-    alice = emulator.create_user("Alice")
-    pace(bot)
-    alice.send_command("interview")
-    options = await alice.wait_for_bot_message()
-    assert "Now: 5 questions · mixed topics · Medium" in (options.text or "")
-    assert {"✅ 5 questions", "3 questions", "8 questions", "✅ 🔀 Mixed topics", "Hard"} <= set(options.button_texts)
-    pace(bot)
-    alice.press_button(options, text="3 questions")
-    edited = await emulator.wait_for_bot_edit(alice.id)
-    assert "Now: 3 questions" in (edited.text or "")
-    pace(bot)
-    alice.press_button(edited, data="iv:o:3:metrics:2")
-    edited = await emulator.wait_for_bot_edit(alice.id)
-    pace(bot)
-    alice.press_button(edited, text="Hard")
-    edited = await emulator.wait_for_bot_edit(alice.id)
-    assert "Now: 3 questions · Evaluation and metrics · Hard" in (edited.text or "")
-    pace(bot)
-    alice.press_button(edited, text="▶️ Start the interview")
-    intro = await alice.wait_for_bot_message()
-    assert "3 questions · Evaluation and metrics · Hard" in (intro.text or "")
-    first = await alice.wait_for_bot_message()
-    assert asked(first, bot.practice.bank).topic == "metrics"
-    pace(bot)
-    alice.press_button(edited, text="▶️ Start the interview")  # again: the round is already running
-    assert "already in an interview round" in ((await alice.wait_for_bot_message()).text or "")
-    assert "Question 1/3" in ((await alice.wait_for_bot_message()).text or "")
 
 
 async def test_time_limit_shows_on_questions_and_marks_late_answers(
@@ -332,106 +270,3 @@ async def test_time_limit_shows_on_questions_and_marks_late_answers(
         pace(bot)
         alice.send_command("timelimit", "off")
         assert "No time limit" in ((await alice.wait_for_bot_message()).text or "")
-
-
-# ---- bad input and forged buttons ------------------------------------------------------------------
-
-
-async def test_bad_arguments_stickers_and_stale_buttons_get_clear_replies(
-    emulator: TelegramEmulator, bot: RunningBot
-) -> None:
-    """Out-of-range lengths, unknown topics and repeats are explained with an example; a sticker in a round
-    asks for text and leaves the round as it was; a finished round's buttons say so."""
-    alice = emulator.create_user("Alice")
-    for args, expected in (
-        ("0", "a round has 3 to 10 questions"),
-        ("100", "a round has 3 to 10 questions"),
-        ("astrology", "not a number of questions, a topic"),
-        ("5 metrics metrics", "says the same thing twice"),
-    ):
-        pace(bot)
-        alice.send_command("interview", args)
-        reply = (await alice.wait_for_bot_message()).text or ""
-        assert expected in reply, reply
-        assert "/interview 5 metrics hard" in reply
-    assert await interviews_of(bot).current(alice.id) is None
-
-    first = await start_round(alice, bot, "3")
-    pace(bot)
-    alice.send_sticker()
-    assert "not stickers" in ((await alice.wait_for_bot_message()).text or "")
-    step = await interviews_of(bot).current(alice.id)
-    assert isinstance(step, AskedInRound)
-    assert (step.position, step.hints_used) == (0, 0)
-
-    pace(bot)
-    alice.send_command("hint")
-    assert "Hint 1/" in ((await alice.wait_for_bot_message()).text or "")
-    pace(bot)
-    alice.press_button(first, text="⏭ Pass")
-    assert "Passed on question 1/3" in ((await alice.wait_for_bot_message()).text or "")
-    assert "Question 2/3" in ((await alice.wait_for_bot_message()).text or "")
-    old = alice.press_button(first, text="💡 Hint")  # the first question's button, now past
-    assert "no longer current" in ((await old.wait_answer()).text or "")
-    pace(bot)
-    alice.press_button(first, text="🏁 End the round")
-    assert "ended early" in ((await alice.wait_for_bot_message()).text or "")
-    assert is_photo(await alice.wait_for_bot_message())  # the pass counts as reached: 0%
-    for text in ("🏁 End the round", "⏭ Pass"):
-        stale = alice.press_button(first, text=text)
-        answer = (await stale.wait_answer()).text or ""
-        assert "over" in answer or "no longer current" in answer
-    pace(bot)
-    alice.send_command("hint")
-    assert "There is no open question." in ((await alice.wait_for_bot_message()).text or "")
-
-
-async def test_forged_buttons_cannot_touch_another_users_round(emulator: TelegramEmulator, bot: RunningBot) -> None:
-    """Bob, pressing forged buttons with Alice's round id, gets "over"/"not current"; Alice's round is untouched."""
-    alice = emulator.create_user("Alice")
-    bob = emulator.create_user("Bob")
-    await start_round(alice, bot, "3")
-    step = await interviews_of(bot).current(alice.id)
-    assert step is not None
-    rid = step.round_id
-    pace(bot)
-    bob.send_command("help")
-    bob_message = await bob.wait_for_bot_message()
-    for data in (f"iv:end:{rid}", f"iv:p:{rid}:0:q", f"iv:h:{rid}:0", f"iv:leave:{rid}", f"iv:stay:{rid}"):
-        pace(bot)
-        forged = bob.forge_callback(bob_message, data)
-        answer = (await forged.wait_answer()).text or ""
-        assert "over" in answer or "no longer current" in answer, (data, answer)
-    for junk in ("iv:zz", "iv:h:99999999999999999999:0", "iv:o:99:*:2", "iv:go:5:astrology:2", "iv:rev:nope"):
-        pace(bot)
-        forged = bob.forge_callback(bob_message, junk)
-        assert "not recognised" in ((await forged.wait_answer()).text or "")
-    await emulator.assert_no_bot_message(bob.id, within=0.3)
-    await emulator.assert_no_bot_message(alice.id, within=0.1)
-    assert await interviews_of(bot).current(alice.id) == step
-    assert await interviews_of(bot).current(bob.id) is None
-
-
-async def test_skip_and_answer_during_a_round_pass_its_question(emulator: TelegramEmulator, bot: RunningBot) -> None:
-    """/skip and /answer in a round pass on the round's question (not "no open question"), and the round goes on."""
-    bank = bot.practice.bank
-    alice = emulator.create_user("Alice")
-    first = await start_round(alice, bot, "3", "mixed", "easy")
-    first_question = asked(first, bank)
-    pace(bot)
-    alice.send_command("skip")
-    passed = await alice.wait_for_bot_message()
-    assert "no open question" not in (passed.text or "").casefold()
-    second = passed if "2/3" in (passed.text or "") else await alice.wait_for_bot_message()
-    assert "2/3" in (second.text or ""), second.text
-    assert asked(second, bank) != first_question
-    pace(bot)
-    alice.send_command("answer")
-    third = await alice.wait_for_bot_message()
-    third = third if "3/3" in (third.text or "") else await alice.wait_for_bot_message()
-    assert "3/3" in (third.text or ""), third.text
-    pace(bot)
-    alice.send_command("cancel")
-    debrief = (await alice.wait_for_bot_message()).text or ""
-    assert "(ended early): 2/3 questions answered" in debrief, debrief
-    assert "Passed on 2 questions" in debrief

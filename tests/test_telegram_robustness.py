@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from telegram.ext import Application
 
-from bot import texts
+from bot.rendering import texts
 from bot.storage.db import create_engine_from_url
 from bot.telegram_app.app import webhook_options
 from bot.telegram_app.flood import FLOOD_BURST, FLOOD_WINDOW_S, Admission, FloodGuard, PerUserUpdateProcessor
@@ -206,25 +206,6 @@ async def test_403_is_logged_and_remembered_and_others_are_served(
     alice.send_command("help")  # writing again means the block is over
     assert "How it works" in ((await alice.wait_for_bot_message()).text or "")
     assert await _blocked_at(database_url, alice.id) is None
-
-
-async def test_blocking_the_bot_is_remembered(emulator: TelegramEmulator, bot: RunningBot, database_url: str) -> None:
-    """The my_chat_member update of a block marks the user; unblocking clears the mark."""
-    alice = emulator.create_user("Alice")
-    alice.start()
-    await alice.wait_for_bot_message()
-    alice.block_bot()
-
-    async def blocked() -> bool:
-        return await _blocked_at(database_url, alice.id) is not None
-
-    await _eventually(blocked, "alice to be marked blocked")
-    alice.unblock_bot()
-
-    async def unblocked() -> bool:
-        return await _blocked_at(database_url, alice.id) is None
-
-    await _eventually(unblocked, "alice's block mark to be cleared")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.text import NEGATION, tokenize
+from bot.domain.text import NEGATION, tokenize
 
 
 def terms(text: str) -> list[str]:

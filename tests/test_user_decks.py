@@ -1,4 +1,4 @@
-"""Users' own decks (``bot.core.decks``): private to their owner until an admin publishes them.
+"""Users' own decks (``bot.services.decks``): private to their owner until an admin publishes them.
 
 Runs on SQLite and, with ``TEST_DATABASE_URL``, on PostgreSQL: the decks live in the database,
 so a restart (a new service on the same database) still serves them.
@@ -14,22 +14,25 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.bank import DEFAULT_BANK_DIR
-from bot.core.daily import DailyPush
-from bot.core.decks import DeckInfo, DeckLimit, DeckNotFound, UserDecks
-from bot.core.interview import (
-    MIN_LENGTH,
+from bot.domain.bank import DEFAULT_BANK_DIR
+from bot.domain.decks import DeckInfo, DeckLimit, DeckNotFound, DeckReady, DeckRejected, ReloadFailed
+from bot.domain.interview.results import (
     Answered,
     AnswerGraded,
     AskedInRound,
     Debrief,
-    Interviews,
     RoundSpec,
     RoundStarted,
     RoundStep,
 )
-from bot.core.library import DeckReady, DeckRejected, Library, ReloadFailed
-from bot.core.practice import Asked, Feedback, NoOpenQuestion, NothingToRetry, Practice, UnknownTopic
+from bot.domain.interview.rules import MIN_LENGTH
+from bot.domain.practice import Asked, Feedback, NoOpenQuestion, NothingToRetry, UnknownTopic
+from bot.services.daily import DailyPush
+from bot.services.decks import UserDecks
+from bot.services.interviews import Interviews
+from bot.services.library import Library
+from bot.services.practice import Practice
+from bot.services.preferences import Preferences
 from bot.storage.models import Deck
 from tests.practice_fixtures import FrozenClock, real_bank, real_grader, user_info
 from tests.test_decks import BROKEN_DECK, GOOD_DECK
@@ -54,7 +57,7 @@ size, which is too slow for millions of embeddings at low latency.
 def library(practice: Practice, tmp_path: Path) -> Library:
     bank_dir = tmp_path / "bank"
     shutil.copytree(DEFAULT_BANK_DIR, bank_dir)
-    return Library(practice, [bank_dir], tmp_path / "decks")
+    return Library(practice, [bank_dir])
 
 
 @pytest.fixture
@@ -132,10 +135,10 @@ async def test_the_deck_survives_a_restart(
 
 
 async def test_only_the_owner_can_delete_and_the_open_question_goes_with_it(
-    practice: Practice, decks: UserDecks
+    practice: Practice, preferences: Preferences, decks: UserDecks
 ) -> None:
     deck = await _add(decks, OWNER)
-    await practice.set_topics(OWNER, [deck.topic])
+    await preferences.set_topics(OWNER, [deck.topic])
     assert isinstance(await practice.ask(OWNER, deck.topic), Asked)
     assert isinstance(await decks.delete(OTHER, deck.id), DeckNotFound)
     assert isinstance(await decks.submit(OTHER, deck.id), DeckNotFound)
@@ -146,7 +149,7 @@ async def test_only_the_owner_can_delete_and_the_open_question_goes_with_it(
     assert isinstance(deleted, DeckInfo)
     assert await decks.mine(OWNER) == []
     assert isinstance(await practice.answer(OWNER, "anything"), NoOpenQuestion)
-    assert (await practice.settings(OWNER)).topics == ()
+    assert (await preferences.settings(OWNER)).topics == ()
     assert isinstance(await practice.ask(OWNER, deck.topic), UnknownTopic)
 
 
@@ -192,7 +195,7 @@ async def test_publishing_a_deck_the_bank_now_clashes_with_changes_nothing(
 
 
 async def test_the_number_of_decks_is_limited(decks: UserDecks, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.core.decks.MAX_DECKS_PER_USER", 1)
+    monkeypatch.setattr("bot.services.decks.MAX_DECKS_PER_USER", 1)
     await _add(decks, OWNER)
     assert isinstance(await decks.check(OWNER, "vectors.md", SECOND_DECK.encode()), DeckLimit)
 
@@ -209,12 +212,12 @@ async def test_delete_me_removes_the_users_decks(
 
 
 async def test_the_daily_question_comes_from_the_users_own_deck_when_they_chose_it(
-    practice: Practice, decks: UserDecks, clock: FrozenClock
+    practice: Practice, preferences: Preferences, decks: UserDecks, clock: FrozenClock
 ) -> None:
     deck = await _add(decks, OWNER)
-    assert not isinstance(await practice.set_topics(OWNER, [deck.topic]), UnknownTopic)
-    assert isinstance(await practice.set_topics(OTHER, [deck.topic]), UnknownTopic)
-    await practice.subscribe(OWNER, "09:00", "UTC")
+    assert not isinstance(await preferences.set_topics(OWNER, [deck.topic]), UnknownTopic)
+    assert isinstance(await preferences.set_topics(OTHER, [deck.topic]), UnknownTopic)
+    await preferences.subscribe(OWNER, "09:00", "UTC")
     clock.now = clock.now.replace(hour=9, minute=1) + timedelta(days=1)
     claims = await DailyPush(practice, instance="test").claim_due()
     assert [(c.user_id, c.question.topic) for c in claims] == [(OWNER.id, deck.topic)]

@@ -1,1 +1,1 @@
-"""Persistence: the typed ORM schema, engines and migrations, and small repository functions."""
+"""The storage layer: the typed ORM schema, engines, migrations, the unit of work, and every SQL statement."""

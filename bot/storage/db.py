@@ -9,16 +9,16 @@ New revision, from the repository root::
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Connection, event, exc
+from sqlalchemy.engine import URL, AdaptedConnection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-
-from bot.storage import sqlite_driver
+from sqlalchemy.pool import PoolResetState
 
 logger = logging.getLogger(__name__)
 
@@ -53,22 +53,36 @@ def create_engine_from_url(url: str | URL, **kwargs: Any) -> AsyncEngine:
     parsed = async_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(parsed, pool_pre_ping=True, **kwargs)
-    if not _is_sqlite_memory(parsed) and parsed.database:
+    memory = _is_sqlite_memory(parsed)
+    if not memory and parsed.database:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    arguments, options = parsed.get_dialect()().create_connect_args(parsed)
-    options = {**options, "timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})}
-    creator = sqlite_driver.async_creator(arguments, options)
-    engine = create_async_engine(parsed, async_creator=creator, **kwargs)
-    _configure_sqlite(engine, wal=not _is_sqlite_memory(parsed))
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})}
+    if not memory:  # an in-memory database is one StaticPool connection anyway
+        # Every transaction takes SQLite's one write lock at BEGIN (below), so a second connection
+        # in this process could only wait for it in SQLite's busy handler, which polls with sleeps
+        # of up to 100 ms. One pooled connection makes the wait a queue that hands the connection
+        # over the moment it comes back, and never opens (and discards) an overflow connection,
+        # each with its own aiosqlite thread, under load. Other processes still wait on the lock.
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs}
+    # The reset on return is done below, only when a transaction is still open.
+    kwargs.setdefault("pool_reset_on_return", None)
+    engine = create_async_engine(parsed, connect_args=connect_args, **kwargs)
+    _configure_sqlite(engine, wal=not memory)
     return engine
 
 
 def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
-    """Foreign keys on, WAL, and ``BEGIN IMMEDIATE`` transactions.
+    """Foreign keys on, WAL, ``BEGIN IMMEDIATE`` transactions, and a reset on return only when needed.
 
     pysqlite's own transaction handling starts a transaction only at the first write, so
     two requests that both read and then write would fail with "database is locked" instead
     of waiting; taking the write lock at BEGIN makes every transaction wait its turn.
+
+    aiosqlite runs every call on the connection's own thread, and each call is a round trip
+    from the event loop to that thread and back; SQLAlchemy makes four of them for a statement
+    (cursor, execute, fetch, close). BEGIN and the reset are done here with one call each, or
+    none, through public APIs: SQLAlchemy's ``run_async`` and aiosqlite's ``execute_fetchall``
+    and ``in_transaction``.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -83,7 +97,18 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        adapted = cast(AdaptedConnection, connection.connection.dbapi_connection)  # aiosqlite's, adapted
+        try:  # one call on aiosqlite's thread, where exec_driver_sql would make three
+            adapted.run_async(lambda driver: driver.execute_fetchall("BEGIN IMMEDIATE"))
+        except sqlite3.Error as error:  # as exec_driver_sql would raise it, e.g. "database is locked"
+            raise exc.DBAPIError.instance("BEGIN IMMEDIATE", (), error, sqlite3.Error) from error
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+        # SQLAlchemy's default reset calls rollback() on every return to the pool, one more call
+        # on the thread, even after a commit. This one rolls back only a transaction left open.
+        if state.asyncio_safe and not state.terminate_only and dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -110,17 +135,22 @@ async def migrate(url: str | URL) -> None:
         await engine.dispose()
 
 
-async def migrate_engine(engine: AsyncEngine) -> None:
-    """Run ``upgrade head`` on an existing engine, in one transaction."""
+async def migrate_engine(engine: AsyncEngine, *, decks_dir: Path | None = None) -> None:
+    """Run ``upgrade head`` on an existing engine, in one transaction.
+
+    ``decks_dir`` is where published decks were kept as files before they moved to the
+    database: migration 0005 imports them (once, when it runs).
+    """
     logger.info("Migrating the database %s", engine.url.render_as_string(hide_password=True))
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(_upgrade, decks_dir)
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, decks_dir: Path | None = None) -> None:
     config = alembic_config()
     # env.py uses this connection instead of opening its own (Alembic's "connection sharing").
     config.attributes["connection"] = connection
+    config.attributes["decks_dir"] = decks_dir
     command.upgrade(config, "head")
 
 

@@ -1,4 +1,4 @@
-"""Database functions for users' own decks (``bot.core.decks``): the session passed in, never a commit.
+"""Database functions for users' own decks (``bot.services.decks``): the session passed in, never a commit.
 
 Every function but the two admin ones is scoped by the owner's id, so no user can read or
 change another user's deck, whatever id a button carries.
@@ -12,15 +12,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.decks import DeckStatus
 from bot.storage.models import Deck
-
-PRIVATE = "private"
-PUBLISHED = "published"
 
 
 async def private_decks(*, session: AsyncSession, owner_id: int) -> Sequence[Deck]:
     """The owner's decks that only they practise, oldest first."""
-    stmt = select(Deck).where(Deck.owner_id == owner_id, Deck.status == PRIVATE).order_by(Deck.id)
+    stmt = select(Deck).where(Deck.owner_id == owner_id, Deck.status == DeckStatus.PRIVATE).order_by(Deck.id)
     return (await session.scalars(stmt)).all()
 
 
@@ -54,7 +52,7 @@ async def add_deck(
         filename=filename,
         questions=questions,
         yaml_text=yaml_text,
-        status=PRIVATE,
+        status=DeckStatus.PRIVATE,
         created_at=now,
     )
     session.add(deck)
@@ -70,6 +68,13 @@ async def get_deck_for_admin(*, session: AsyncSession, deck_id: int) -> Deck | N
 async def submitted_decks(*, session: AsyncSession) -> Sequence[Deck]:
     """Private decks whose owners asked for them to be published, oldest request first (admins)."""
     stmt = (
-        select(Deck).where(Deck.status == PRIVATE, Deck.submitted_at.is_not(None)).order_by(Deck.submitted_at, Deck.id)
+        select(Deck)
+        .where(Deck.status == DeckStatus.PRIVATE, Deck.submitted_at.is_not(None))
+        .order_by(Deck.submitted_at, Deck.id)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def delete_deck(*, session: AsyncSession, deck: Deck) -> None:
+    """Delete one deck row (the caller found it by its owner)."""
+    await session.delete(deck)

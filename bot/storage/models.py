@@ -158,7 +158,7 @@ class Attempt(Base):
 
 
 class Review(Base):
-    """The spaced-repetition state of one question for one user (SM-2, see ``bot.core.scheduling``)."""
+    """The spaced-repetition state of one question for one user (SM-2, see ``bot.domain.scheduling``)."""
 
     __tablename__ = "reviews"
 
@@ -207,7 +207,7 @@ class Delivery(Base):
 
 
 class InterviewRound(Base):
-    """One mock interview round (``bot.core.interview``): its questions are its ``interview_items``.
+    """One mock interview round (``bot.services.interview``): its questions are its ``interview_items``.
 
     ``status`` is ``active`` (at most one per user, kept so by the service under the user's row
     lock), ``finished`` or ``cancelled``. ``score`` and ``verdict`` are filled in when it ends,
@@ -314,3 +314,38 @@ class Deck(Base):
     created_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+
+
+class PublishedDeck(Base):
+    """A deck published for everyone: with the bank files, it is the bank in service of every bot process.
+
+    A copy of the deck's checked topic file (``yaml_text``), apart from the user's own
+    ``decks`` row: the owner deleting their data leaves the bank as it is. ``source_deck_id``
+    is that row while it exists (None for decks imported from ``DECKS_DIR`` by migration 0005).
+    """
+
+    __tablename__ = "published_decks"
+    __table_args__ = (UniqueConstraint("topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))
+    title: Mapped[str] = mapped_column(String(256))
+    filename: Mapped[str] = mapped_column(String(256))
+    questions: Mapped[int] = mapped_column(Integer)
+    yaml_text: Mapped[str] = mapped_column(Text)
+    source_deck_id: Mapped[int | None] = mapped_column(Integer)
+    published_at: Mapped[datetime]
+
+
+class BankState(Base):
+    """One row: the version of the bank in service, bumped by every publish and ``/reload``.
+
+    Every bot process compares it with the version it serves once a minute (the push job) and
+    reloads when it moved, so a publish through one process reaches all of them.
+    """
+
+    __tablename__ = "bank_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.scheduling import ReviewState
 from bot.storage.models import Attempt, Deck, Delivery, InterviewItem, InterviewRound, Review, User
 
 
@@ -85,7 +86,7 @@ async def upsert_user(
         "timezone": timezone,
         "hints_used": 0,
     }
-    insert = _dialect_insert(session)
+    insert = dialect_insert(session)
     create = insert(User).values(values).on_conflict_do_nothing(index_elements=[User.id]).returning(User)
     user = (await session.scalars(create, execution_options=options)).one_or_none()
     if user is not None:
@@ -163,62 +164,24 @@ async def get_review(*, session: AsyncSession, user_id: int, question_id: str) -
     return await session.get(Review, (user_id, question_id))
 
 
+async def save_review(*, session: AsyncSession, user_id: int, state: ReviewState) -> None:
+    """Store the user's review state of ``state.question_id``, creating the row the first time."""
+    row = await session.get(Review, (user_id, state.question_id))
+    if row is None:
+        row = Review(user_id=user_id, question_id=state.question_id)
+        session.add(row)
+    row.repetitions = state.repetitions
+    row.interval_days = state.interval_days
+    row.ease = state.ease
+    row.due_at = state.due_at
+    row.last_score = state.last_score
+    row.seen_count = state.seen_count
+    row.last_seen_at = state.last_seen_at
+
+
 async def list_reviews(*, session: AsyncSession, user_id: int) -> Sequence[Review]:
     """Every review state of the user."""
     return (await session.execute(select(Review).where(Review.user_id == user_id))).scalars().all()
-
-
-async def due_subscribers(*, session: AsyncSession, now: datetime, limit: int) -> Sequence[User]:
-    """Up to ``limit`` subscribers whose next daily question is due, earliest first, locked.
-
-    An index range scan on ``next_push_at`` (NULL for everybody not subscribed). On PostgreSQL
-    the rows are locked ``FOR UPDATE SKIP LOCKED``, so bot processes running side by side take
-    different subscribers instead of queueing on the same ones; SQLite has one writer anyway.
-    """
-    stmt = (
-        select(User)
-        .where(User.next_push_at <= now)
-        .order_by(User.next_push_at, User.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return (await session.scalars(stmt)).all()
-
-
-async def claim_delivery(
-    *,
-    session: AsyncSession,
-    user_id: int,
-    local_date: date,
-    scheduled_for: datetime,
-    question_id: str | None,
-    status: str,
-    now: datetime,
-    claimed_by: str,
-) -> int | None:
-    """Insert the user's delivery row for ``local_date``; its id, or None if that day already has one.
-
-    ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: of any number of processes trying at
-    once, exactly one gets an id.
-    """
-    insert = _dialect_insert(session)
-    stmt = (
-        insert(Delivery)
-        .values(
-            user_id=user_id,
-            local_date=local_date,
-            scheduled_for=scheduled_for,
-            question_id=question_id,
-            status=status,
-            claimed_at=now,
-            claimed_by=claimed_by,
-            attempts=0,
-            finished_at=None if status == "claimed" else now,
-        )
-        .on_conflict_do_nothing(index_elements=[Delivery.user_id, Delivery.local_date])
-        .returning(Delivery.id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def delete_user_data(*, session: AsyncSession, user_id: int) -> int:
@@ -242,7 +205,7 @@ async def delete_user_data(*, session: AsyncSession, user_id: int) -> int:
     return removed
 
 
-def _dialect_insert(session: AsyncSession) -> Any:
+def dialect_insert(session: AsyncSession) -> Any:
     """The dialect's ``insert`` (PostgreSQL or SQLite), which has ``on_conflict_do_nothing``."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 

@@ -1,1 +1,1 @@
-"""The Telegram adapter: python-telegram-bot handlers over the practice core (the only place importing telegram)."""
+"""The Telegram adapter: python-telegram-bot handlers over the conversation service (only it imports telegram)."""

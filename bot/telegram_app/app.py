@@ -1,8 +1,10 @@
-"""The composition root: settings, database, practice service and every handler, wired in one place.
+"""The composition root: settings, database, services, and every handler of the bot, wired in one place.
 
 ``run`` is what ``python -m bot`` calls: it loads the bank (refusing to start on a broken
-one), builds the application and runs long polling, or a webhook server when
-``WEBHOOK_URL`` is set. Migrations run in ``post_init``, inside the bot's own event loop.
+one), builds the services and the application, and runs long polling, or a webhook server
+when ``WEBHOOK_URL`` is set. Migrations run in ``post_init``, inside the bot's own event
+loop; the database is closed and the chart worker stopped in ``post_shutdown``. Handlers
+reach the services through ``context.bot_data`` (``bot.telegram_app.context.BotServices``).
 """
 
 from __future__ import annotations
@@ -10,14 +12,12 @@ from __future__ import annotations
 import datetime as dtm
 import logging
 import sys
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, Update
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -25,52 +25,82 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
-from bot import texts
 from bot.config import Settings, configure_logging
-from bot.core.bank import DEFAULT_BANK_DIR, Bank, BankError
-from bot.core.daily import DailyPush
-from bot.core.interview import Interviews
-from bot.core.library import Library, load_serving_bank
-from bot.core.practice import Practice
+from bot.domain.bank import Bank, BankError, load_bank
+from bot.domain.decks import ReloadFailed
+from bot.rendering import texts
+from bot.services import Services, build_services
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
-from bot.telegram_app import chart_worker, decks, handlers, interview_handlers
-from bot.telegram_app.daily import RUNNER_KEY, PushRunner, schedule_push
+from bot.telegram_app import callbacks, chart_worker
+from bot.telegram_app.context import CONTEXT_TYPES, BotApplication, Handler, new_job_queue
+from bot.telegram_app.daily import PushRunner, schedule_push
 from bot.telegram_app.flood import MAX_CONCURRENT_UPDATES, FloodGuard, PerUserUpdateProcessor
+from bot.telegram_app.handlers import admin, decks, interview, messages, practice, preferences
 
 logger = logging.getLogger(__name__)
 
-ENGINE_KEY = "engine"
-MIGRATE_KEY = "migrate_on_start"
-SCHEDULE_KEY = "schedule_daily_push"
 SEND_RETRIES = 3
 """How often a send that got 429 (flood control) is retried after waiting ``retry_after``."""
 WEBHOOK_PATH = "telegram"
 
+# Each button action and the handler it goes to (one CallbackQueryHandler each, pattern=Button.matches).
+BUTTONS: tuple[tuple[type[callbacks.Button], Handler], ...] = (
+    (callbacks.NextQuestion, practice.next_button),
+    (callbacks.Hint, practice.hint_button),
+    (callbacks.Reveal, practice.reveal_button),
+    (callbacks.Retry, practice.retry_button),
+    (callbacks.RetryWithHint, practice.retry_with_hint_button),
+    (callbacks.ModelAnswer, practice.model_answer_button),
+    (callbacks.ToggleTopic, preferences.toggle_topic_button),
+    (callbacks.SetLevel, preferences.set_level_button),
+    (callbacks.PickZone, preferences.pick_zone_button),
+    (callbacks.SetZone, preferences.set_zone_button),
+    (callbacks.PushDays, preferences.push_days_button),
+    (callbacks.DeleteAccount, preferences.delete_button),
+    (callbacks.RoundChoice, interview.option_button),
+    (callbacks.StartRound, interview.start_button),
+    (callbacks.NewRound, interview.new_round_button),
+    (callbacks.HintInRound, interview.hint_button),
+    (callbacks.PassInRound, interview.pass_button),
+    (callbacks.EndRound, interview.end_button),
+    (callbacks.LeaveRound, interview.leave_button),
+    (callbacks.StayInRound, interview.stay_button),
+    (callbacks.ReviewStep, interview.review_button),
+    (callbacks.PractiseDeck, decks.practise_button),
+    (callbacks.DeleteDeck, decks.delete_button),
+    (callbacks.DeleteDeckConfirmed, decks.delete_confirmed_button),
+    (callbacks.KeepDeck, decks.keep_button),
+    (callbacks.SubmitDeck, decks.submit_button),
+    (callbacks.PublishDeck, decks.publish_button),
+)
+
 
 def build_application(
     settings: Settings,
-    bank: Bank,
-    practice: Practice,
+    services: Services,
     *,
     engine: AsyncEngine | None = None,
     migrate_on_start: bool = False,
     flood_guard: FloodGuard | None = None,
     push_runner: PushRunner | None = None,
     schedule_daily_push: bool = True,
-    library: Library | None = None,
-) -> Application:  # type: ignore[type-arg]
+    request: BaseRequest | None = None,
+) -> BotApplication:
     """The bot, ready to run: every handler registered here and nowhere else.
 
-    ``engine`` (the one behind ``practice``) is migrated in ``post_init`` if asked, and
+    ``engine`` (the one behind the services) is migrated in ``post_init`` if asked, and
     disposed in ``post_shutdown``. ``flood_guard`` defaults to 10 messages per 5 s per user.
-    ``push_runner`` defaults to one over ``practice`` with the configured grace period; the
-    push runs every minute on the JobQueue unless ``schedule_daily_push`` is off. ``library``
-    (bank reloads and decks sent by admins) defaults to the configured bank and decks folders.
+    ``push_runner`` defaults to one over ``services.daily``; the push runs every minute on
+    the JobQueue unless ``schedule_daily_push`` is off. ``request`` replaces PTB's HTTP layer
+    (its public ``BaseRequest`` extension point) for every Bot API call: the offline tests use it.
     """
     builder = (
         ApplicationBuilder()
         .token(settings.token)
+        .context_types(CONTEXT_TYPES)
+        .job_queue(new_job_queue())
         # Telegram's flood limits: wait out a 429's retry_after and try again, a few times.
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=SEND_RETRIES))
         # Users are served concurrently, each user's own updates in order; floods are cut short.
@@ -78,93 +108,99 @@ def build_application(
             PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, flood_guard if flood_guard is not None else FloodGuard())
         )
     )
+    if request is not None:
+        builder = builder.request(request)
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-    application = builder.post_init(_post_init).post_shutdown(_post_shutdown).build()
-    application.bot_data[handlers.PRACTICE_KEY] = practice
-    application.bot_data[interview_handlers.INTERVIEWS_KEY] = Interviews(practice)
-    application.bot_data[ENGINE_KEY] = engine
-    application.bot_data[MIGRATE_KEY] = migrate_on_start
-    application.bot_data[SCHEDULE_KEY] = schedule_daily_push
-    runner = push_runner or PushRunner(DailyPush(practice, grace=dtm.timedelta(minutes=settings.push_grace_minutes)))
-    if runner.daily.practice is not practice:
-        raise ValueError("the push runner must use the same practice service")
-    application.bot_data[RUNNER_KEY] = runner
-    application.bot_data[handlers.DAILY_KEY] = runner.daily
-    application.bot_data[handlers.ADMINS_KEY] = frozenset(settings.admin_ids)
-    if bank is not practice.bank:
-        raise ValueError("the practice service must use the same bank")
+
+    async def post_init(application: BotApplication) -> None:
+        """Migrate the database (if asked), publish the command menu, schedule the daily push."""
+        if engine is not None and migrate_on_start:
+            await migrate_engine(engine, decks_dir=settings.decks_dir)
+        loaded = await services.library.load()  # the published decks, from the database
+        if isinstance(loaded, ReloadFailed):
+            logger.error("Published decks left out (the bank files alone are in service): %s", loaded.problems)
+        await application.bot.set_my_commands([BotCommand(name, description) for name, description in texts.COMMANDS])
+        if schedule_daily_push:
+            schedule_push(application)
+
+    async def post_shutdown(application: BotApplication) -> None:
+        """Close the database connections and stop the chart worker process (if one was started)."""
+        if engine is not None:
+            await engine.dispose()
+        chart_worker.shutdown_worker()
+
+    application: BotApplication = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    runner = push_runner or PushRunner(services.daily)
+    if runner.daily is not services.daily:
+        raise ValueError("the push runner must use the services' daily push")
+    bot_data = application.bot_data
+    bot_data.conversation = services.conversation
+    bot_data.decks = services.decks
+    bot_data.library = services.library
+    bot_data.daily = services.daily
+    bot_data.push_runner = runner
+    bot_data.admin_ids = frozenset(settings.admin_ids)
 
     # Order matters: handlers in one group are tried top to bottom and the first match wins.
     # 0. The user blocked (or unblocked) the bot: remembered so no push goes to a closed chat.
-    application.add_handler(ChatMemberHandler(handlers.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(ChatMemberHandler(messages.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     # 1. Edited messages first, so an edited "/hint" is not run again as a command.
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.edited_message))
-    # 1b. Mock interviews: /interview, /history, /timelimit, and their "iv:" buttons (before the
-    #     general button handler in 4, which matches everything).
-    interview_handlers.register(application)
-    # 1c. Admins: /reload, decks sent as documents, and their "deck:" buttons.
-    decks.register(application, library or Library(practice, bank_paths(settings), settings.decks_dir))
-    # 2. The commands of the menu (and /next as an alias of /question).
-    application.add_handler(CommandHandler("start", handlers.start))
-    application.add_handler(CommandHandler("help", handlers.help_command))
-    application.add_handler(CommandHandler(["question", "next"], handlers.question_command))
-    application.add_handler(CommandHandler("topics", handlers.topics_command))
-    application.add_handler(CommandHandler("hint", handlers.hint_command))
-    application.add_handler(CommandHandler("answer", handlers.answer_command))
-    application.add_handler(CommandHandler("skip", handlers.skip_command))
-    application.add_handler(CommandHandler("stats", handlers.stats_command))
-    application.add_handler(CommandHandler("settings", handlers.settings_command))
-    application.add_handler(CommandHandler("subscribe", handlers.subscribe_command))
-    application.add_handler(CommandHandler("unsubscribe", handlers.unsubscribe_command))
-    application.add_handler(CommandHandler("admin", handlers.admin_command))
-    application.add_handler(CommandHandler("delete_me", handlers.delete_me_command))
-    application.add_handler(CommandHandler("cancel", handlers.cancel_command))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, messages.edited_message))
+    # 2. The commands of the menu (and /next as an alias of /question). The conversation service
+    #    decides whether /hint, /answer, /skip, /cancel and /question act on a round or on practice.
+    commands: tuple[tuple[list[str], Handler], ...] = (
+        (["start"], practice.start),
+        (["help"], practice.help_command),
+        (["question", "next"], practice.question_command),
+        (["hint"], practice.hint_command),
+        (["answer"], practice.answer_command),
+        (["skip"], practice.skip_command),
+        (["cancel"], practice.cancel_command),
+        (["stats"], practice.stats_command),
+        (["topics"], preferences.topics_command),
+        (["settings"], preferences.settings_command),
+        (["subscribe"], preferences.subscribe_command),
+        (["unsubscribe"], preferences.unsubscribe_command),
+        (["delete_me"], preferences.delete_me_command),
+        (["interview"], interview.interview_command),
+        (["history"], interview.history_command),
+        (["timelimit"], interview.timelimit_command),
+        (["mydecks"], decks.my_decks_command),
+        # Admins only (ADMIN_IDS); to anybody else these answer as unknown commands.
+        (["admin"], admin.admin_command),
+        (["reload"], admin.reload_command),
+        (["decks"], admin.waiting_decks_command),
+    )
+    for names, command in commands:
+        application.add_handler(CommandHandler(names, command))
     # 3. Any other command: after the known ones, before free text would take it as an answer.
-    application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
-    # 4. Inline buttons (data parsed in the handler; it always acts for the presser).
-    application.add_handler(CallbackQueryHandler(handlers.button))
-    # 5. Free text in a private chat is an answer (or earns a nudge).
+    application.add_handler(MessageHandler(filters.COMMAND, messages.unknown_command))
+    # 4. Inline buttons: one handler per button action, each seeing only its own well-formed data
+    #    (callbacks.py builds and parses all of it); anything else is an unknown button.
+    for button, pressed in BUTTONS:
+        application.add_handler(CallbackQueryHandler(pressed, pattern=button.matches))
+    application.add_handler(CallbackQueryHandler(messages.unknown_button))
+    # 5. A file in a private chat is a deck of the sender's own questions.
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, decks.deck_received))
+    # 6. Free text in a private chat is an answer (or earns a nudge).
     application.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.text_answer)
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, practice.text_answer)
     )
-    # 6. Everything else a user can send privately (stickers, photos, voice, files, ...).
+    # 7. Everything else a user can send privately (stickers, photos, voice, ...).
     application.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, handlers.unsupported_message)
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, messages.unsupported_message)
     )
-    # 7. Last: the one error handler, which logs and apologises.
-    application.add_error_handler(handlers.error_handler)
+    # 8. Last: the one error handler, which logs and apologises.
+    application.add_error_handler(messages.error_handler)
     return application
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    """Migrate the database (if asked) and publish the command menu."""
-    engine = cast(AsyncEngine | None, application.bot_data.get(ENGINE_KEY))
-    if engine is not None and application.bot_data.get(MIGRATE_KEY):
-        await migrate_engine(engine)
-    await application.bot.set_my_commands([BotCommand(name, description) for name, description in texts.COMMANDS])
-    if application.bot_data.get(SCHEDULE_KEY):
-        schedule_push(application)
-
-
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    """Close the database connections and stop the chart worker process (if one was started)."""
-    engine = cast(AsyncEngine | None, application.bot_data.get(ENGINE_KEY))
-    if engine is not None:
-        await engine.dispose()
-    chart_worker.shutdown_worker()
-
-
-def bank_paths(settings: Settings) -> list[Path]:
-    """The bank folder in use (``BANK_PATH`` or the bundled ``bank/``)."""
-    return [settings.bank_path or DEFAULT_BANK_DIR]
-
-
 def load_bank_or_exit(settings: Settings) -> Bank:
-    """The question bank with the published decks, or its problems on stderr and exit status 1."""
+    """The bank files, validated, or their problems on stderr and exit status 1 (published decks join in post_init)."""
     try:
-        return load_serving_bank(bank_paths(settings), settings.decks_dir)
+        return load_bank(settings.bank_folders)
     except BankError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(1) from None
@@ -194,14 +230,15 @@ def run(settings: Settings) -> None:
     configure_logging(settings)
     bank = load_bank_or_exit(settings)
     engine = create_engine_from_url(settings.database_url)
-    practice = Practice(
+    services = build_services(
         bank,
-        bank.make_grader(),
         make_sessionmaker(engine),
+        bank_paths=settings.bank_folders,
         default_timezone=settings.default_timezone,
         default_daily_time=settings.default_daily_time,
+        push_grace=dtm.timedelta(minutes=settings.push_grace_minutes),
     )
-    application = build_application(settings, bank, practice, engine=engine, migrate_on_start=True)
+    application = build_application(settings, services, engine=engine, migrate_on_start=True)
     logger.info("Starting with %d questions in %d topics", len(bank.questions), len(bank.topics))
     if settings.webhook_url:
         application.run_webhook(**webhook_options(settings))

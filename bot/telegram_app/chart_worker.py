@@ -1,4 +1,4 @@
-"""The bot's chart worker: ``bot.charts.render_topic_chart`` in one separate process.
+"""The bot's chart worker: ``bot.rendering.charts.render_topic_chart`` in one separate process.
 
 A render is tens of milliseconds of mostly Python code that holds the GIL, so in a thread it
 still slows every other user's reply (``benchmarks/chart_benchmark.py``: practice replies
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from bot.charts import ChartLabels, TopicBar, render_topic_chart
+from bot.rendering.charts import ChartLabels, TopicBar, render_topic_chart
 
 logger = logging.getLogger(__name__)
 

@@ -23,22 +23,21 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes
 
-from bot import texts
-from bot.core.daily import Claim, DailyPush, Status
-from bot.core.practice import Asked
+from bot.domain.daily import Claim, Status
+from bot.domain.practice import Asked
+from bot.rendering import texts
+from bot.services.daily import DailyPush
+from bot.telegram_app.context import BotApplication, Context
 from bot.telegram_app.keyboards import question_keyboard
 
 logger = logging.getLogger(__name__)
 
-RUNNER_KEY = "push_runner"
-"""``application.bot_data`` key of the ``PushRunner``."""
 PUSH_JOB = "daily-push"
 TICK = dtm.timedelta(minutes=1)
 CATCH_UP_DELAY = dtm.timedelta(seconds=2)
@@ -142,16 +141,23 @@ class PushRunner:
             logger.exception("Could not record the failed push %d", claim.delivery_id)
 
 
-async def push_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The JobQueue callback: one push run (returns at once if one is going)."""
-    runner = cast(PushRunner, context.bot_data[RUNNER_KEY])
+async def push_job(context: Context) -> None:
+    """The JobQueue callback, every minute: follow the bank's version, then one push run (at once if one is going).
+
+    Following first: a publish or /reload through another process reaches this one within a
+    minute, even while a long push run holds the runner.
+    """
     try:
-        await runner.run(context.bot)
+        await context.bot_data.library.follow()
+    except Exception:  # the database is down, say: the bank in service stays, the next tick tries again
+        logger.exception("Could not follow the bank's version")
+    try:
+        await context.bot_data.push_runner.run(context.bot)
     except Exception:  # the database is down, say: log it, and the next tick tries again
         logger.exception("Daily push run failed")
 
 
-def schedule_push(application: Application, now: dtm.datetime | None = None) -> None:  # type: ignore[type-arg]
+def schedule_push(application: BotApplication, now: dtm.datetime | None = None) -> None:
     """Run the push every minute on the minute, and once right after start (catch-up)."""
     job_queue = application.job_queue
     if job_queue is None:

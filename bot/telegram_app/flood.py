@@ -23,7 +23,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
-from bot import texts
+from bot.rendering import texts
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from .chats import GroupChat
 from .client import CallbackPress, EmulatedUser
 from .faults import CallRecord, Fault, RateLimit
-from .formatting import EntityParseError, find_entities, parse_html, parse_markdown_v2, utf16_len
+from .formatting import EntityParseError, find_entities, parse_html, utf16_len
 from .media import StoredFile, make_png
 from .members import GROUP_ANONYMOUS_BOT, GROUP_ANONYMOUS_BOT_ID
 from .protocol import ApiError
@@ -35,7 +35,6 @@ __all__ = [
     "make_bot",
     "make_png",
     "parse_html",
-    "parse_markdown_v2",
     "run_polling",
     "unknown_fields",
     "utf16_len",

@@ -1,8 +1,9 @@
-"""Text formatting as the Bot API does it: parse modes, automatic entities, UTF-16 offsets.
+"""Text formatting as the Bot API does it: the HTML parse mode, automatic entities, UTF-16 offsets.
 
-The parsers are ports of the ones in tdlib (which the Bot API server uses), so the
+The HTML parser is a port of the one in tdlib (which the Bot API server uses), so the
 error descriptions and the resulting entities match what Telegram returns. Offsets and
-lengths of entities are in UTF-16 code units, as in the real API.
+lengths of entities are in UTF-16 code units, as in the real API. MarkdownV2 and legacy
+Markdown are refused with a 400 that says so: the bot sends HTML only.
 """
 
 from __future__ import annotations
@@ -55,19 +56,8 @@ _TYPE_PRIORITY = {
 }
 # Entities that automatic detection must not overlap.
 _CONTINUOUS_TYPES = frozenset({"code", "pre", "text_link", "text_mention", "custom_emoji"})
-_MDV2_RESERVED = "_*[]()~`>#+-=|{}.!\n"
-_MDV2_TYPE_NAMES = {
-    "bold": "Bold",
-    "italic": "Italic",
-    "underline": "Underline",
-    "strikethrough": "Strikethrough",
-    "spoiler": "Spoiler",
-    "text_link": "TextUrl",
-    "code": "Code",
-    "pre": "Pre",
-    "custom_emoji": "CustomEmoji",
-    "blockquote": "BlockQuote",
-}
+_NOT_EMULATED_MODES = ("markdownv2", "markdown")
+"""Parse modes Telegram has and the emulator refuses: the bot under test never uses them."""
 _USER_LINK = re.compile(r"^tg://user\?id=(\d{1,19})$", re.IGNORECASE)
 _LINK = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*)://([^/?#\s]+)([^\s]*)$")
 
@@ -166,13 +156,12 @@ def _decode_html_entity(text: str, pos: int) -> tuple[str, int] | None:
 
 @dataclass
 class _OpenTag:
-    """A start tag (HTML) or entity start (MarkdownV2) waiting for its end."""
+    """A start tag waiting for its end tag."""
 
     name: str
     argument: str
     utf16_offset: int
     out_index: int
-    source_index: int = 0
 
 
 class _HtmlParser:
@@ -393,268 +382,6 @@ def parse_html(text: str, users: UserLookup | None = None) -> tuple[str, list[JS
     return _HtmlParser(text, users or (lambda _user_id: None)).finish()
 
 
-class _MarkdownV2Parser:
-    """Port of tdlib's ``parse_markdown_v2`` (nested entities, reserved characters)."""
-
-    def __init__(self, text: str, users: UserLookup) -> None:
-        self.source = text
-        self.text = text + _END * 4
-        self.size = len(text)
-        self.users = users
-        self.out: list[str] = []
-        self.utf16 = 0
-        self.entities: list[JSON] = []
-        self.stack: list[_OpenTag] = []
-        self.have_blockquote = False
-
-    def emit(self, char: str) -> None:
-        """Append one character to the result."""
-        self.out.append(char)
-        self.utf16 += 2 if ord(char) > 0xFFFF else 1
-
-    def reserved_error(self, char: str) -> EntityParseError:
-        """The error for an unescaped reserved character."""
-        return EntityParseError(f"Character '{char}' is reserved and must be escaped with the preceding '\\'")
-
-    def unclosed_error(self, tag: _OpenTag) -> EntityParseError:
-        """The error for an entity without its end."""
-        return EntityParseError(
-            f"Can't find end of {_MDV2_TYPE_NAMES[tag.name]} entity at byte offset "
-            f"{_byte_offset(self.source, tag.source_index)}"
-        )
-
-    def parse(self) -> tuple[str, list[JSON]]:
-        """Parse the whole text and return (plain text, entities)."""
-        i = 0
-        while i < self.size:
-            char = self.text[i]
-            if char == "\\" and 0 < ord(self.text[i + 1]) <= 126:
-                self.emit(self.text[i + 1])
-                i += 2
-                continue
-            reserved = _MDV2_RESERVED
-            if self.stack and self.stack[-1].name in ("code", "pre"):
-                reserved = "`"
-            if char not in reserved:
-                self.emit(char)
-                i += 1
-                continue
-            i = self.close(char, i) if self.stack and self.is_end(char, i) else self.open(char, i)
-        self.finish_blockquote()
-        if self.stack:
-            raise self.unclosed_error(self.stack[-1])
-        return "".join(self.out), sort_entities(self.entities)
-
-    def is_end(self, char: str, i: int) -> bool:
-        """Whether ``char`` at ``i`` ends the innermost open entity."""
-        nxt = self.text[i + 1]
-        if self.have_blockquote and char == "\n" and (i + 1 == self.size or nxt != ">"):
-            return True
-        name = self.stack[-1].name
-        ends = {
-            "bold": char == "*",
-            "italic": char == "_" and nxt != "_",
-            "code": char == "`",
-            "pre": char == "`" and nxt == "`" and self.text[i + 2] == "`",
-            "text_link": char == "]",
-            "underline": char == "_" and nxt == "_",
-            "strikethrough": char == "~",
-            "spoiler": char == "|" and nxt == "|",
-            "custom_emoji": char == "]",
-        }
-        return ends.get(name, False)
-
-    def open(self, char: str, i: int) -> int:
-        """Start an entity at ``i`` (or handle newline/blockquote); return next index."""
-        text = self.text
-        start, argument, name = i, "", ""
-        if char == "_":
-            name = "underline" if text[i + 1] == "_" else "italic"
-            i += 1 if name == "underline" else 0
-        elif char in "*~":
-            name = "bold" if char == "*" else "strikethrough"
-        elif char == "|":
-            if text[i + 1] != "|":
-                raise self.reserved_error(char)
-            name, i = "spoiler", i + 1
-        elif char == "[":
-            name = "text_link"
-        elif char == "`":
-            if text[i + 1] == "`" and text[i + 2] == "`":
-                name = "pre"
-                argument, i = self.pre_language(i + 3)
-            else:
-                name = "code"
-        elif char == "!":
-            if text[i + 1] != "[":
-                raise self.reserved_error(char)
-            name, i = "custom_emoji", i + 1
-        elif char == "\n":
-            self.emit("\n")
-            if i + 1 < self.size and text[i + 1] == ">":
-                i += 1
-                if not self.have_blockquote:
-                    name, self.have_blockquote = "blockquote", True
-            if not name:
-                return i + 1
-        elif char == ">" and i == 0:
-            name, self.have_blockquote = "blockquote", True
-        else:
-            raise self.reserved_error(char)
-        self.stack.append(_OpenTag(name, argument, self.utf16, len(self.out), start))
-        return i + 1
-
-    def pre_language(self, i: int) -> tuple[str, int]:
-        """Read the optional language after ```; return (language, index of last skipped)."""
-        text = self.text
-        language_end = i
-        while text[language_end] not in _SPACES and text[language_end] != "`":
-            language_end += 1
-        language = ""
-        if i != language_end and language_end < self.size and text[language_end] != "`":
-            language, i = text[i:language_end], language_end
-        if text[i] in "\r\n":
-            pair = text[i + 1] in "\r\n" and text[i] != text[i + 1]
-            i += 2 if pair else 1
-        return language, i - 1
-
-    def read_url(self, i: int, what: str) -> tuple[str, int]:
-        """Read a (url) part starting at ``text[i] == '('``; return (url, index of ')')."""
-        text = self.text
-        i += 1
-        begin = i
-        chars: list[str] = []
-        while i < self.size and text[i] != ")":
-            if text[i] == "\\" and 0 < ord(text[i + 1]) <= 126:
-                chars.append(text[i + 1])
-                i += 2
-                continue
-            chars.append(text[i])
-            i += 1
-        if text[i] != ")":
-            raise EntityParseError(f"Can't find end of {what} at byte offset {_byte_offset(self.source, begin)}")
-        return "".join(chars), i
-
-    def close(self, char: str, i: int) -> int:
-        """End the innermost entity at ``i``; return the next index."""
-        tag = self.stack[-1]
-        if char == "\n" and tag.name != "blockquote":
-            raise self.unclosed_error(tag)
-        skip = self.utf16 == tag.utf16_offset
-        extra: JSON = {}
-        name = tag.name
-        if name in ("underline", "spoiler"):
-            i += 1
-        elif name == "pre":
-            i += 2
-        elif name == "text_link":
-            if self.text[i + 1] == "(":
-                url, i = self.read_url(i + 1, "a URL")
-            else:
-                url = "".join(self.out[tag.out_index :])
-            link = _link_entity(url, tag.utf16_offset, self.utf16 - tag.utf16_offset, self.users)
-            skip = skip or link is None
-            if link is not None:
-                name, extra = link["type"], {k: v for k, v in link.items() if k in ("url", "user")}
-        elif name == "custom_emoji":
-            if self.text[i + 1] != "(":
-                raise EntityParseError("Custom emoji entity must contain a tg://emoji URL")
-            url, i = self.read_url(i + 1, "a custom emoji URL")
-            extra = {"custom_emoji_id": _custom_emoji_id(url)}
-        elif name == "blockquote":
-            self.have_blockquote = False
-            self.emit(self.text[i])
-        if name == "pre" and tag.argument:
-            extra = {"language": tag.argument}
-        if not skip:
-            length = self.utf16 - tag.utf16_offset
-            self.entities.append({"type": name, "offset": tag.utf16_offset, "length": length, **extra})
-        self.stack.pop()
-        return i + 1
-
-    def finish_blockquote(self) -> None:
-        """Close a blockquote that runs to the end of the text."""
-        if self.have_blockquote and self.stack and self.stack[-1].name == "blockquote":
-            tag = self.stack.pop()
-            self.have_blockquote = False
-            if self.utf16 != tag.utf16_offset:
-                length = self.utf16 - tag.utf16_offset
-                self.entities.append({"type": "blockquote", "offset": tag.utf16_offset, "length": length})
-
-
-def _custom_emoji_id(url: str) -> str:
-    """Extract the id from a tg://emoji?id=N URL."""
-    match = re.match(r"^tg://emoji\?id=(\d+)$", url)
-    if match is None or int(match.group(1)) == 0:
-        raise EntityParseError("Custom emoji URL must have an emoji identifier")
-    return match.group(1)
-
-
-def parse_markdown_v2(text: str, users: UserLookup | None = None) -> tuple[str, list[JSON]]:
-    """Parse MarkdownV2 ``text``; return (plain text, entities) or raise EntityParseError."""
-    return _MarkdownV2Parser(text, users or (lambda _user_id: None)).parse()
-
-
-def parse_markdown(text: str, users: UserLookup | None = None) -> tuple[str, list[JSON]]:
-    """Parse legacy Markdown (``*bold* _italic_ `code` ```pre``` [text](url)``)."""
-    lookup = users or (lambda _user_id: None)
-    src = text + _END * 4
-    size = len(text)
-    out: list[str] = []
-    entities: list[JSON] = []
-    utf16 = 0
-    i = 0
-    while i < size:
-        char = src[i]
-        if char == "\\" and src[i + 1] in "_*`[":
-            out.append(src[i + 1])
-            utf16 += 1
-            i += 2
-            continue
-        if char not in "_*`[":
-            out.append(char)
-            utf16 += 2 if ord(char) > 0xFFFF else 1
-            i += 1
-            continue
-        begin, end_char, is_pre, language = i, "]" if char == "[" else char, False, ""
-        i += 1
-        if char == "`" and src[i] == "`" and src[i + 1] == "`":
-            is_pre, i = True, i + 2
-            language_end = i
-            while src[language_end] not in _SPACES and src[language_end] != "`":
-                language_end += 1
-            if i != language_end and language_end < size and src[language_end] != "`":
-                language, i = src[i:language_end], language_end
-            if src[i] in "\r\n":
-                i += 2 if (src[i + 1] in "\r\n" and src[i] != src[i + 1]) else 1
-        start_utf16 = utf16
-        start_out = len(out)
-        while i < size and (src[i] != end_char or (is_pre and not (src[i + 1] == "`" and src[i + 2] == "`"))):
-            out.append(src[i])
-            utf16 += 2 if ord(src[i]) > 0xFFFF else 1
-            i += 1
-        if i >= size:
-            raise EntityParseError(f"Can't find end of the entity starting at byte offset {_byte_offset(text, begin)}")
-        length = utf16 - start_utf16
-        if char == "[":
-            url = "".join(out[start_out:])
-            if src[i + 1] == "(":
-                close = src.find(")", i + 2)
-                close = size if close == -1 or close > size else close
-                url, i = src[i + 2 : close], close
-            entity = _link_entity(url, start_utf16, length, lookup) if length else None
-            if entity is not None:
-                entities.append(entity)
-        elif length:
-            kind = {"_": "italic", "*": "bold"}.get(char, "pre" if is_pre else "code")
-            entity = {"type": kind, "offset": start_utf16, "length": length}
-            if language:
-                entity["language"] = language
-            entities.append(entity)
-        i += 3 if is_pre else 1
-    return "".join(out), sort_entities(entities)
-
-
 _BOT_COMMAND = re.compile(r"(?<![\w/<>])/[a-zA-Z0-9_]{1,64}(?:@[a-zA-Z0-9_]{3,32})?(?![\w/<>])")
 _MENTION = re.compile(r"(?<!\w)@[a-zA-Z0-9_]{4,32}(?!\w)")
 _HASHTAG = re.compile(r"(?<!\w)#\w{0,255}[^\W\d_]\w{0,255}(?![\w#])")
@@ -735,10 +462,8 @@ def parse_text(text: str, parse_mode: str | None, users: UserLookup | None = Non
         return text, []
     if mode == "html":
         return parse_html(text, users)
-    if mode == "markdownv2":
-        return parse_markdown_v2(text, users)
-    if mode == "markdown":
-        return parse_markdown(text, users)
+    if mode in _NOT_EMULATED_MODES:
+        raise ValueError(f"the emulator does not parse parse_mode {parse_mode}: the bot sends HTML")
     raise ValueError("unsupported parse_mode")
 
 

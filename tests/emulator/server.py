@@ -34,7 +34,17 @@ from .state import (
 from .webhook import WebhookDeliverer
 
 if TYPE_CHECKING:
-    from telegram.ext._applicationbuilder import InitApplicationBuilder
+    from telegram.ext import ContextTypes, ExtBot, JobQueue
+
+    DefaultApplicationBuilder = ApplicationBuilder[
+        ExtBot[None],
+        ContextTypes.DEFAULT_TYPE,
+        dict[Any, Any],
+        dict[Any, Any],
+        dict[Any, Any],
+        JobQueue[ContextTypes.DEFAULT_TYPE],
+    ]
+    """What ``ApplicationBuilder()`` is, spelled with PTB's public names."""
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -184,7 +194,7 @@ class TelegramEmulator:
         """The bot's username without '@'."""
         return self.state.bot.username
 
-    def ptb_builder(self) -> InitApplicationBuilder:
+    def ptb_builder(self) -> DefaultApplicationBuilder:
         """A PTB ApplicationBuilder already pointed at this emulator."""
         builder = ApplicationBuilder().token(self.token)
         return builder.base_url(self.base_url).base_file_url(self.base_file_url)

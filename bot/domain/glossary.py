@@ -1,0 +1,94 @@
+"""Shared ML synonyms: every phrase of a group is rewritten to one canonical term."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bot.domain.text import NEGATION, Token, mark_negation, tokenize
+
+_END = ""  # trie key that holds the canonical id of a phrase ending here
+
+
+def phrase_terms(phrase: str) -> tuple[str, ...]:
+    """The content terms of a phrase, as the grader sees them."""
+    return tuple(t.term for t in tokenize(phrase))
+
+
+def canonical_id(phrase: str) -> str:
+    """The id of a synonym group, made from its first phrase (``=l2_regularization``)."""
+    return "=" + re.sub(r"[^a-z0-9]+", "_", phrase.casefold()).strip("_")
+
+
+@dataclass
+class Glossary:
+    """A set of synonym groups, compiled into a trie over stem sequences."""
+
+    groups: tuple[tuple[str, ...], ...] = ()
+    _trie: dict[str, dict] = field(default_factory=dict, init=False, repr=False)  # type: ignore[type-arg]
+    _members: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for group in self.groups:
+            gid = canonical_id(group[0])
+            members = []
+            for phrase in group:
+                terms = phrase_terms(phrase)
+                if not terms:
+                    continue
+                members.append(terms)
+                node = self._trie
+                for term in terms:
+                    node = node.setdefault(term, {})
+                node[_END] = gid  # type: ignore[assignment]
+            self._members[gid] = tuple(members)
+
+    @classmethod
+    def from_groups(cls, groups: Iterable[Sequence[str]]) -> Glossary:
+        """Build a glossary from lists of synonymous phrases."""
+        return cls(tuple(tuple(g) for g in groups))
+
+    def member_terms(self, group_id: str) -> tuple[tuple[str, ...], ...]:
+        """The term sequences of every phrase in a group (for typo correction)."""
+        return self._members.get(group_id, ())
+
+    def canonicalize(self, tokens: list[Token]) -> list[Token]:
+        """Replace every glossary phrase in a token stream by its group id, longest match first."""
+        if not self._trie:
+            return tokens
+        out: list[Token] = []
+        i = 0
+        changed = False
+        while i < len(tokens):
+            gid, end = self._longest_match(tokens, i)
+            if gid is None:
+                out.append(tokens[i])
+                i += 1
+                continue
+            first, last = tokens[i], tokens[end - 1]
+            out.append(Token(gid, first.start, last.end, first.sentence, first.clause, first.scope))
+            changed = True
+            i = end
+        return mark_negation(out) if changed else out
+
+    def _longest_match(self, tokens: list[Token], start: int) -> tuple[str | None, int]:
+        node = self._trie
+        best: tuple[str | None, int] = (None, start)
+        sentence = tokens[start].sentence
+        for i in range(start, len(tokens)):
+            token = tokens[i]
+            if token.sentence != sentence:
+                break
+            nxt = node.get(token.term)
+            if nxt is None and token.term.endswith("s"):
+                nxt = node.get(token.term[:-1])  # plural acronyms: "LSTMs", "CNNs"
+            if nxt is None:
+                break
+            node = nxt
+            if _END in node:
+                best = (node[_END], i + 1)  # type: ignore[assignment]
+        # a phrase that starts with a negation ("no labels") must not swallow a bare "not"
+        if best[0] is not None and best[1] == start + 1 and tokens[start].term == NEGATION:
+            return None, start
+        return best
