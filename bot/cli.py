@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.config import Settings, load_settings_or_exit
-from bot.domain.bank import Bank, BankError, check_bank, load_bank
+from bot.domain.bank import Bank, BankError, check_bank, load_bank, unguarded_concepts
 from bot.domain.batch import grade_lines
 from bot.domain.importer import DeckError, deck_to_yaml, import_file
 
@@ -123,7 +123,12 @@ def _bank_check(settings: Settings, out: IO[str]) -> int:
         print(f"bank check: {len(issues)} problem(s)", file=sys.stderr)
         return 1
     assert bank is not None
+    unguarded = unguarded_concepts(bank)
+    for note in unguarded:  # not errors: concepts to review, which a wrong answer could state unnoticed
+        print(f"{note} (no sibling or pole in its name, no 'contradicts')", file=sys.stderr)
     print(f"bank check: OK, {len(bank.questions)} questions in {len(bank.topics)} topics", file=out)
+    if unguarded:
+        print(f"{len(unguarded)} two-sided concept(s) nothing guards against a swap (listed above)", file=out)
     return 0
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.bank import BankError, check_bank, load_bank
+from bot.domain.bank import BankError, check_bank, load_bank, unguarded_concepts
 
 SEED_QUESTION_IDS = {
     # the 30-question article, in its order, and its FAQ on AI vs ML vs DL
@@ -185,3 +185,71 @@ def test_missing_file(tmp_path: Path) -> None:
     """A path that does not exist is an error, not an empty bank."""
     _, issues = check_bank([tmp_path / "nope.yaml"])
     assert any("no such file" in str(i) for i in issues)
+
+
+def test_an_alias_that_can_never_match_is_rejected(tmp_path: Path) -> None:
+    """An answer saying exactly the alias must match it: 'not yet available' negates nothing ("yet" ends
+    the clause), so no answer could ever earn it."""
+    body = GOOD_QUESTION.replace(
+        "aliases: [false negatives, positives missed]", "aliases: [false negatives, positives missed, not yet seen]"
+    )
+    found = messages(tmp_path, body)
+    assert any("'not yet seen'" in m and "can never match" in m for m in found), found
+
+
+def write_contrasts(tmp_path: Path, text: str) -> None:
+    """Contrasts beside the topic's glossary, which names the four confusion-matrix cells."""
+    (tmp_path / "contrasts.yaml").write_text(text, encoding="utf-8")
+
+
+def with_cells_glossary(path: Path) -> Path:
+    """Replace the sample glossary by one that makes each confusion-matrix cell one term."""
+    cells = "- [true positive, tp]\n- [false positive, fp]\n- [false negative, fn]\n"
+    (path.parent / "glossary.yaml").write_text(cells, encoding="utf-8")
+    return path
+
+
+def test_contrasts_are_read_beside_the_glossary(tmp_path: Path) -> None:
+    """A contrasts file beside the glossary is loaded; a member phrase must come out as one term."""
+    write_contrasts(tmp_path, "confusable:\n  - [true positive, [false positive, false alarm]]\n")
+    bank, issues = check_bank([with_cells_glossary(write_topic(tmp_path, GOOD_QUESTION))])
+    assert [i.message for i in issues] == [
+        "'false alarm' is several terms (fals alarm): use one word, or a phrase the glossary makes one term"
+    ]
+    assert issues[0].line == 2
+    assert bank is not None
+    assert bank.contrasts.entity("=true_positive") is not None
+
+
+def test_a_phrase_in_two_confusable_groups_is_an_error(tmp_path: Path) -> None:
+    """An entity has one set of siblings."""
+    write_contrasts(tmp_path, "confusable:\n  - [true positive, false negative]\n  - [false positive, true positive]\n")
+    _, issues = check_bank([with_cells_glossary(write_topic(tmp_path, GOOD_QUESTION))])
+    assert [i.message for i in issues] == ["'true positive' is already in the group 'true positive'"]
+
+
+def test_an_example_answer_may_not_trip_a_structural_contradiction(tmp_path: Path) -> None:
+    """Structure is checked like ``contradicts``: an example that says a concept only of its sibling is reported."""
+    write_contrasts(tmp_path, "confusable:\n  - [false positive, false negative]\n")
+    body = (
+        GOOD_QUESTION.replace("false positives are negatives flagged as positive and ", "")
+        .replace("positives the model missed", "negatives flagged as positive")
+        .replace("      - name: false positives\n", "      - name: false positives flag negatives\n")
+        .replace("aliases: [false positives, negatives flagged]", "aliases: [negatives flagged]")
+    )
+    _, issues = check_bank([with_cells_glossary(write_topic(tmp_path, body))])
+    found = [str(i) for i in issues]
+    assert any("example answer contradicts 'false positives flag negatives'" in m for m in found), found
+
+
+def test_bank_check_lists_unguarded_two_sided_concepts(tmp_path: Path) -> None:
+    """A concept whose aliases name one side of a confusable pair, with a name that does not and no
+    ``contradicts``, is listed for review (not an error)."""
+    write_contrasts(tmp_path, "confusable:\n  - [false positive, false negative]\n")
+    body = GOOD_QUESTION.replace("      - name: false positives\n", "      - name: negatives flagged by mistake\n")
+    bank, issues = check_bank([with_cells_glossary(write_topic(tmp_path, body))])
+    assert issues == []
+    assert bank is not None
+    assert [i.message for i in unguarded_concepts(bank)] == [
+        "concept 'negatives flagged by mistake' is two-sided and unguarded"
+    ]

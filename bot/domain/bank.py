@@ -7,14 +7,18 @@ so a contributor can fix a broken file without reading code. ``load_bank`` raise
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.domain.contrasts import Contrasts, phrase_problems
 from bot.domain.glossary import Glossary, phrase_terms
 from bot.domain.grading import Grader
 from bot.domain.models import Concept, Kind, Question, Source
@@ -22,11 +26,13 @@ from bot.domain.text import phrase_words, tokenize
 
 DEFAULT_BANK_DIR = Path(__file__).resolve().parents[2] / "bank"
 GLOSSARY_FILE = "glossary.yaml"
+CONTRASTS_FILE = "contrasts.yaml"
 
 MIN_CONCEPTS = 4
 MIN_HINTS = 2
 EXAMPLE_MIN_SCORE = 0.9
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
+"""Question and topic ids: lowercase letters, digits and dashes, 2-48 characters."""
 _REQUIRED_TEXT = ("question", "why_asked", "how_to_answer")
 _QUESTION_KEYS = frozenset(
     {
@@ -43,7 +49,7 @@ _QUESTION_KEYS = frozenset(
     }
 )
 _CONCEPT_KEYS = frozenset({"name", "weight", "aliases", "contradicts"})
-_ARTICLES = frozenset({"a", "an", "the"})
+ARTICLES = frozenset({"a", "an", "the"})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -76,6 +82,8 @@ class Bank:
     topics: dict[str, str]
     """Topic id to its title, in file order."""
     glossary: Glossary
+    contrasts: Contrasts = field(default_factory=Contrasts)
+    """Confusable entities and opposite poles (``contrasts.yaml``)."""
     by_id: dict[str, Question] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -91,16 +99,40 @@ class Bank:
 
     def vocabulary(self) -> frozenset[str]:
         """Every stem the bank uses: words the grader must never 'correct' as typos."""
+        return self._words[0]
+
+    def term_weights(self) -> dict[str, float]:
+        """How telling each term is: smoothed inverse document frequency over the bank's questions,
+        each question with its example answers one document (glossary synonyms as one term)."""
+        return self._words[1]
+
+    def term_frequency(self) -> tuple[dict[str, int], int]:
+        """For each term, how many of the bank's questions (with their example answers) use it; and how
+        many questions there are."""
+        return self._words[2], len(self.questions)
+
+    @cached_property
+    def _words(self) -> tuple[frozenset[str], dict[str, float], dict[str, int]]:
         texts: list[str] = []
+        frequency: Counter[str] = Counter()
         for q in self.questions:
             texts += [q.question, q.why_asked, q.how_to_answer, *q.example_answers, *q.hints, *q.follow_ups]
             for c in q.concepts:
                 texts += [c.name, *c.aliases, *c.contradicts]
-        return frozenset(t.term for text in texts for t in tokenize(text))
+            document = "\n".join((q.question, *q.example_answers))
+            frequency.update({t.term for t in self.glossary.canonicalize(tokenize(document))})
+        vocabulary = frozenset(t.term for text in texts for t in tokenize(text))
+        count = len(self.questions)
+        weights = {term: math.log((1 + count) / (1 + n)) + 1 for term, n in frequency.items()}
+        return vocabulary, weights, dict(frequency)
 
-    def make_grader(self) -> Grader:
-        """A grader that knows this bank's glossary and vocabulary."""
-        return Grader(self.glossary, known_words=self.vocabulary())
+    def make_grader(self, extra_words: Iterable[str] = ()) -> Grader:
+        """A grader that knows this bank's glossary, contrasts, vocabulary and term weights.
+
+        ``extra_words`` are more stems never to "correct" (a user's private decks).
+        """
+        known = self.vocabulary() | frozenset(extra_words)
+        return Grader(self.glossary, known, contrasts=self.contrasts, weights=self.term_weights())
 
 
 # ---- YAML with line numbers ---------------------------------------------------------------
@@ -184,28 +216,29 @@ def _parse_yaml(text: str, name: str) -> tuple[Any, list[BankIssue]]:
 # ---- loading ---------------------------------------------------------------------------------
 
 
-def bank_files(paths: Iterable[Path | str] = ()) -> tuple[list[Path], Path | None]:
-    """Resolve CLI paths (files or folders) to topic files and the glossary to use."""
+def bank_files(paths: Iterable[Path | str] = ()) -> tuple[list[Path], Path | None, Path | None]:
+    """Resolve CLI paths (files or folders) to topic files, and the glossary and contrasts to use."""
     chosen = [Path(p) for p in paths] or [DEFAULT_BANK_DIR]
     topic_files: list[Path] = []
-    glossary: Path | None = None
+    shared: dict[str, Path] = {}
     for path in chosen:
-        if path.is_dir():
-            for child in sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")):
-                if child.name == GLOSSARY_FILE:
-                    glossary = child
-                else:
-                    topic_files.append(child)
-        elif path.name == GLOSSARY_FILE:
-            glossary = path
-        else:
-            topic_files.append(path)
-    if glossary is None:
-        for candidate in [p.parent / GLOSSARY_FILE for p in topic_files] + [DEFAULT_BANK_DIR / GLOSSARY_FILE]:
+        children = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
+        for child in children:
+            if child.name in (GLOSSARY_FILE, CONTRASTS_FILE):
+                shared[child.name] = child
+            else:
+                topic_files.append(child)
+    if GLOSSARY_FILE not in shared:
+        for candidate in [*(p.parent / GLOSSARY_FILE for p in topic_files), DEFAULT_BANK_DIR / GLOSSARY_FILE]:
             if candidate.is_file():
-                glossary = candidate
+                shared[GLOSSARY_FILE] = candidate
                 break
-    return topic_files, glossary
+    if CONTRASTS_FILE not in shared and GLOSSARY_FILE in shared:
+        # Contrasts are written in the glossary's terms: only the ones beside it fit.
+        beside = shared[GLOSSARY_FILE].parent / CONTRASTS_FILE
+        if beside.is_file():
+            shared[CONTRASTS_FILE] = beside
+    return topic_files, shared.get(GLOSSARY_FILE), shared.get(CONTRASTS_FILE)
 
 
 def load_bank(paths: Iterable[Path | str] = (), *, validate_grading: bool = True) -> Bank:
@@ -220,7 +253,7 @@ def check_bank(
     paths: Iterable[Path | str] = (), *, validate_grading: bool = True
 ) -> tuple[Bank | None, list[BankIssue]]:
     """Load the bank and return it with every problem found (the bank is None if unusable)."""
-    topic_files, glossary_path = bank_files(paths)
+    topic_files, glossary_path, contrasts_path = bank_files(paths)
     issues: list[BankIssue] = []
     missing = [p for p in topic_files if not p.exists()]
     issues += [BankIssue(display_path(p), 1, "", "no such file") for p in missing]
@@ -228,6 +261,10 @@ def check_bank(
     if glossary_path is not None:
         glossary, glossary_issues = _load_glossary(glossary_path)
         issues += glossary_issues
+    contrasts = Contrasts()
+    if contrasts_path is not None:
+        contrasts, contrasts_issues = _load_contrasts(contrasts_path, glossary)
+        issues += contrasts_issues
     questions: list[Question] = []
     topics: dict[str, str] = {}
     for path in topic_files:
@@ -257,7 +294,7 @@ def check_bank(
             issues.append(_issue(q, q.source.line if q.source else 1, f"duplicate id{where}"))
         else:
             seen[q.id] = q
-    bank = Bank(tuple(seen.values()), topics, glossary)
+    bank = Bank(tuple(seen.values()), topics, glossary, contrasts)
     if validate_grading and questions:
         grader = bank.make_grader()
         for q in seen.values():
@@ -306,6 +343,71 @@ def _load_glossary(path: Path) -> tuple[Glossary, list[BankIssue]]:
     return Glossary.from_groups(groups), issues
 
 
+def _load_contrasts(path: Path, glossary: Glossary) -> tuple[Contrasts, list[BankIssue]]:
+    """Read ``contrasts.yaml``: ``confusable``, ``nested`` and ``opposites``, each a list of groups of members."""
+    data, issues = _read_yaml(path)
+    name = display_path(path)
+    if data is None:
+        return Contrasts(), issues
+    if not isinstance(data, dict):
+        message = "contrasts must map 'confusable', 'nested' and 'opposites' to lists"
+        return Contrasts(), [*issues, BankIssue(name, 1, "", message)]
+    lines: dict[str, int] = data.get("__lines__", {})
+    for key in data:
+        if key not in {"confusable", "nested", "opposites", "__line__", "__lines__"}:
+            issues.append(BankIssue(name, lines.get(key, 1), "", f"unknown key {key!r}"))
+    sections: dict[str, list[list[list[str]]]] = {}
+    owner: dict[str, tuple[str, int, str]] = {}  # term -> (section, group index, its first phrase)
+    for key in ("confusable", "nested", "opposites"):
+        groups = data.get(key, [])
+        if not isinstance(groups, list):
+            issues.append(BankIssue(name, lines.get(key, 1), "", f"'{key}' must be a list of groups"))
+            continue
+        kept: list[list[list[str]]] = []
+        for group in groups:
+            line = _first_line(group, lines.get(key, 1))
+            members = _members(group)
+            if members is None or len(members) < 2:
+                message = "each group must list at least two members, each a phrase or a list of phrases"
+                issues.append(BankIssue(name, line, "", message))
+                continue
+            for phrase in (p for member in members for p in member):
+                problem = phrase_problems(glossary, phrase)
+                term = " ".join(t.term for t in glossary.canonicalize(tokenize(phrase)))
+                if problem is not None:
+                    issues.append(BankIssue(name, _line_of(phrase, line), "", problem))
+                    continue
+                if key == "opposites":  # a word may have several opposites; an entity one group
+                    continue
+                first = owner.setdefault(term, (key, len(kept), members[0][0]))
+                if first[:2] != (key, len(kept)):
+                    message = f"{phrase!r} is already in the group {first[2]!r}"
+                    issues.append(BankIssue(name, _line_of(phrase, line), "", message))
+            kept.append(members)
+        sections[key] = kept
+    confusable, nested, opposites = (sections.get(k, []) for k in ("confusable", "nested", "opposites"))
+    return Contrasts.build(confusable, opposites, glossary, nested), issues
+
+
+def _members(group: Any) -> list[list[str]] | None:
+    """A group's members as lists of phrases (a member written as one phrase is a list of one)."""
+    if not isinstance(group, list):
+        return None
+    members = []
+    for member in group:
+        phrases = member if isinstance(member, list) else [member]
+        if not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
+            return None
+        members.append(list(phrases))
+    return members
+
+
+def _first_line(value: Any, fallback: int) -> int:
+    while isinstance(value, list) and value:
+        value = value[0]
+    return int(getattr(value, "line", 0) or fallback)
+
+
 def parse_topic_text(text: str, name: str) -> tuple[str, str, list[Question], list[BankIssue]]:
     """A topic file given as text (a user's deck kept in the database): topic, title, questions, problems.
 
@@ -327,7 +429,7 @@ def _parse_topic_file(path: Path, data: Any) -> tuple[str, str, list[Question], 
     lines: dict[str, int] = data.get("__lines__", {})
     topic = data.get("topic")
     title = data.get("title")
-    if not isinstance(topic, str) or not _ID_RE.match(topic):
+    if not isinstance(topic, str) or not ID_RE.match(topic):
         issues.append(
             BankIssue(name, lines.get("topic", 1), "", "missing or invalid 'topic' (lowercase letters, digits, dashes)")
         )
@@ -364,7 +466,7 @@ def _parse_question(path: str, topic: str, raw: Any) -> tuple[Question | None, l
     def problem(key: str, message: str) -> None:
         issues.append(BankIssue(path, lines.get(key, line), label, message))
 
-    if not isinstance(qid, str) or not _ID_RE.match(qid):
+    if not isinstance(qid, str) or not ID_RE.match(qid):
         problem("id", "missing or invalid 'id' (2-48 lowercase letters, digits and dashes)")
     for key in raw:
         if key not in _QUESTION_KEYS and not key.startswith("__"):
@@ -489,30 +591,65 @@ def _line_of(value: object, fallback: int) -> int:
     return int(getattr(value, "line", 0) or fallback)
 
 
+def unguarded_concepts(bank: Bank) -> list[BankIssue]:
+    """Concepts about one side of a contrast that neither structure nor a ``contradicts`` phrase guards.
+
+    Not errors: a list for authors to review (``bank check`` prints it), since stating such a
+    concept about the other side would go unnoticed.
+    """
+    grader = bank.make_grader()
+    found = []
+    for q in bank.questions:
+        base = q.source.line if q.source else 1
+        by_name = {c.name: c for c in q.concepts}
+        for name in grader.two_sided(q):
+            found.append(_issue(q, _line_of(by_name[name].name, base), f"concept {name!r} is two-sided and unguarded"))
+    return found
+
+
+def alias_problem(alias: str, question: str, grader: Grader) -> str | None:
+    """Why an alias cannot work (None if it can): the validator's rules, shared with the importer.
+
+    It must say more than the question, must not shrink to one plain word once little words
+    are dropped, and must match an answer that says exactly it (a glossary phrase or a
+    negation can make an alias unmatchable under its own tokenisation).
+    """
+    terms = grader.alias_terms(alias)
+    if not terms:
+        return "has no content words"
+    if set(terms) <= grader.question_terms(question):
+        return "only repeats words of the question"
+    if _shrinks(alias, grader):
+        return (
+            f"shrinks to the single term {terms[0]!r} once little words are dropped: reword it "
+            "(it would match any mention of that one word)"
+        )
+    if not grader.matches_itself(alias):
+        return f"can never match: an answer saying exactly {alias!r} does not match it (as terms: {' '.join(terms)})"
+    return None
+
+
+def _shrinks(phrase: str, grader: Grader) -> bool:
+    """Whether a phrase of several words is one plain term once little words are dropped."""
+    terms = grader.alias_terms(phrase)
+    words = [w for w in phrase_words(phrase) if w not in ARTICLES]
+    return len(words) >= 2 and len(terms) == 1 and not terms[0].startswith("=") and not grader.alias_is_negated(phrase)
+
+
 def _check_grading(q: Question, grader: Grader) -> list[BankIssue]:
-    """The checks that need the grader: echo aliases, coverage and example scores."""
+    """The checks that need the grader: alias rules, coverage and example scores."""
     issues: list[BankIssue] = []
     base = q.source.line if q.source else 1
-    question_terms = grader.question_terms(q.question)
     for concept in q.concepts:
-        for alias in (*concept.aliases, *concept.contradicts):
-            terms = grader.alias_terms(alias)
-            line = _line_of(alias, base)
-            if alias in concept.aliases and terms and set(terms) <= question_terms:
-                issues.append(
-                    _issue(q, line, f"alias {alias!r} of {concept.name!r} only repeats words of the question")
-                )
-            words = [w for w in phrase_words(alias) if w not in _ARTICLES]
-            shrunk = len(terms) == 1 and not terms[0].startswith("=") and not grader.alias_is_negated(alias)
-            if len(words) >= 2 and shrunk:
-                issues.append(
-                    _issue(
-                        q,
-                        line,
-                        f"{alias!r} of {concept.name!r} shrinks to the single term {terms[0]!r} once little words "
-                        "are dropped: reword it (it would match any mention of that one word)",
-                    )
-                )
+        for alias in concept.aliases:
+            problem = alias_problem(alias, q.question, grader)
+            if problem is not None:
+                issues.append(_issue(q, _line_of(alias, base), f"alias {alias!r} of {concept.name!r} {problem}"))
+        for wrong in concept.contradicts:
+            if _shrinks(wrong, grader):
+                terms = grader.alias_terms(wrong)
+                message = f"{wrong!r} of {concept.name!r} shrinks to the single term {terms[0]!r}: reword it"
+                issues.append(_issue(q, _line_of(wrong, base), message))
     grades = [grader.grade(q, answer) for answer in q.example_answers]
     covered_anywhere = {c.name for g in grades for c in g.covered}
     for concept in q.concepts:
@@ -524,8 +661,8 @@ def _check_grading(q: Question, grader: Grader) -> list[BankIssue]:
             )
     for answer, grade in zip(q.example_answers, grades, strict=True):
         line = _line_of(answer, base)
-        for wrong in grade.contradicted:
-            issues.append(_issue(q, line, f"example answer contradicts {wrong.name!r} (at {wrong.quote!r})"))
+        for result in grade.contradicted:
+            issues.append(_issue(q, line, f"example answer contradicts {result.name!r} (at {result.quote!r})"))
         if grade.score < EXAMPLE_MIN_SCORE:
             missing = ", ".join(repr(m) for m in grade.missed) or "none"
             issues.append(

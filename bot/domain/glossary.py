@@ -28,6 +28,8 @@ class Glossary:
     groups: tuple[tuple[str, ...], ...] = ()
     _trie: dict[str, dict] = field(default_factory=dict, init=False, repr=False)  # type: ignore[type-arg]
     _members: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, init=False, repr=False)
+    _firsts: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    """Terms a phrase can start with (and their plurals): most tokens are not, and skip the trie."""
 
     def __post_init__(self) -> None:
         for group in self.groups:
@@ -43,6 +45,7 @@ class Glossary:
                     node = node.setdefault(term, {})
                 node[_END] = gid  # type: ignore[assignment]
             self._members[gid] = tuple(members)
+        self._firsts = frozenset(self._trie) | frozenset(term + "s" for term in self._trie)
 
     @classmethod
     def from_groups(cls, groups: Iterable[Sequence[str]]) -> Glossary:
@@ -55,22 +58,34 @@ class Glossary:
 
     def canonicalize(self, tokens: list[Token]) -> list[Token]:
         """Replace every glossary phrase in a token stream by its group id, longest match first."""
-        if not self._trie:
+        firsts = self._firsts
+        starts = [i for i, token in enumerate(tokens) if token.term in firsts]
+        if not starts:
             return tokens
         out: list[Token] = []
         i = 0
         changed = False
-        while i < len(tokens):
+        for start in starts:
+            if start < i:
+                continue
+            out.extend(tokens[i:start])
+            i = start
+            token = tokens[i]
             gid, end = self._longest_match(tokens, i)
             if gid is None:
-                out.append(tokens[i])
+                out.append(token)
                 i += 1
                 continue
-            first, last = tokens[i], tokens[end - 1]
-            out.append(Token(gid, first.start, last.end, first.sentence, first.clause, first.scope))
+            last = tokens[end - 1]
+            parts = tuple(t.term for t in tokens[i:end])
+            out.append(token._replace(term=gid, end=last.end, negated=False, reach=0, parts=parts))
             changed = True
             i = end
-        return mark_negation(out) if changed else out
+        out.extend(tokens[i:])
+        if not changed:
+            return tokens
+        # A merged phrase counts as one word of a negation's reach: re-mark only if there is one.
+        return mark_negation(out) if any(t.term == NEGATION for t in out) else out
 
     def _longest_match(self, tokens: list[Token], start: int) -> tuple[str | None, int]:
         node = self._trie

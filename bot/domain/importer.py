@@ -20,24 +20,25 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
-from bot.domain.bank import EXAMPLE_MIN_SCORE, MIN_CONCEPTS, Bank
+from bot.domain.bank import EXAMPLE_MIN_SCORE, ID_RE, MIN_CONCEPTS, Bank, alias_problem
 from bot.domain.glossary import Glossary
-from bot.domain.grading import ECHO_RUN, Grader
+from bot.domain.grading import Grader, echo_ngrams, echo_positions, is_function
 from bot.domain.models import Concept, Kind, Question, Source
-from bot.domain.text import NEGATION, STOPWORDS, Token, phrase_words, stem, tokenize
+from bot.domain.text import NEGATION, STOPWORDS, Token, stem, tokenize
 
+IMPORTED_HEADER = "# Imported from "
+"""How a topic file written by the importer starts: its concepts were derived, not written by hand."""
 MAX_CONCEPTS = 8
 """More key ideas than this are merged: a reviewer reads every one, a user sees them as a checklist."""
 DEFAULT_DIFFICULTY = 2
 CSV_EXTENSIONS = frozenset({".csv"})
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
 
-_ARTICLES = frozenset({"a", "an", "the"})
 _QUESTION_HEADERS = frozenset({"question", "questions", "q", "prompt", "question text"})
 _ANSWER_HEADERS = frozenset(
     {"answer", "answers", "a", "reference", "reference answer", "model answer", "expected answer", "solution"}
@@ -499,7 +500,8 @@ _VAGUE = frozenset(
     involve involves provide provides require requires show shows seem seems refer refers add adds
     """.split()
 )
-"""Words too vague to name an idea however rare they are in the background ("three", "big")."""
+"""Words too vague to name an idea however rare they are in the background ("three", "big"); the
+grader's filler and grammar words ("especially", "moment", "over") never do either."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -596,21 +598,15 @@ def _specific(term: str, rarity: TermRarity, share: float) -> bool:
     at most ``share`` of the background (when there is enough background to tell)."""
     if term.startswith("="):
         return True
-    if term in _VAGUE or (len(term) < 3 and not any(ch.isdigit() for ch in term)):
+    if term in _VAGUE or is_function(term) or (len(term) < 3 and not any(ch.isdigit() for ch in term)):
         return False
     return rarity.documents < MIN_BACKGROUND or rarity.share(term) <= share
 
 
 def _echo_positions(question: str, tokens: Sequence[Token], grader: Grader) -> set[int]:
-    """Reference positions the grader ignores as copied from the question (runs of ECHO_RUN terms)."""
+    """Reference positions the grader ignores as copied from the question (the grader's own rule)."""
     q_terms = [t.term for t in grader.glossary.canonicalize(tokenize(question))]
-    runs = {tuple(q_terms[i : i + ECHO_RUN]) for i in range(len(q_terms) - ECHO_RUN + 1)}
-    terms = [t.term for t in tokens]
-    echo: set[int] = set()
-    for i in range(len(terms) - ECHO_RUN + 1):
-        if tuple(terms[i : i + ECHO_RUN]) in runs:
-            echo.update(range(i, i + ECHO_RUN))
-    return echo
+    return echo_positions(tokens, echo_ngrams(q_terms))
 
 
 def _novel_terms(question: str, reference: str, grader: Grader) -> frozenset[str]:
@@ -682,13 +678,8 @@ def _with_contradicts(
 
 
 def _alias_allowed(alias: str, question: str, grader: Grader) -> bool:
-    """The validator's alias rules (see ``bank._check_grading``): no echo of the question, no shrinking."""
-    terms = grader.alias_terms(alias)
-    if not terms or not tokenize(alias) or set(terms) <= grader.question_terms(question):
-        return False
-    words = [w for w in phrase_words(alias) if w not in _ARTICLES]
-    shrunk = len(terms) == 1 and not terms[0].startswith("=") and not grader.alias_is_negated(alias)
-    return not (len(words) >= 2 and shrunk)
+    """The validator's alias rules (``bank.alias_problem``): no echo of the question, no shrinking."""
+    return bool(tokenize(alias)) and alias_problem(alias, question, grader) is None
 
 
 def _verified(question: str, reference: str, units: Sequence[_Unit], grader: Grader) -> list[_Unit]:
@@ -777,7 +768,6 @@ def _concepts(units: Sequence[_Unit], infos: Sequence[float]) -> tuple[Concept, 
 
 # ---- questions ---------------------------------------------------------------------------------
 
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 _SLUG_WORDS = 6
 _SLUG_LENGTH = 40
 
@@ -801,7 +791,7 @@ def _ascii(text: str) -> str:
 
 
 def _unique(base: str, taken: set[str], fallback: str) -> str:
-    base = base if _ID_RE.match(base) else fallback
+    base = base if ID_RE.match(base) else fallback
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
@@ -819,7 +809,7 @@ def choose_topic(deck: ParsedDeck, requested: str | None, existing: Mapping[str,
     single = next(iter(sections)) if len(sections) == 1 else ""
     stem = Path(deck.path).stem
     if requested is not None:
-        if not _ID_RE.match(requested):
+        if not ID_RE.match(requested):
             raise DeckError(f"topic {requested!r} is not a valid id (2-48 lowercase letters, digits and dashes)")
         if requested in existing:
             raise DeckError(f"topic {requested!r} is already in the bank; choose another with --topic")
@@ -827,7 +817,7 @@ def choose_topic(deck: ParsedDeck, requested: str | None, existing: Mapping[str,
     else:
         words = re.findall(r"[a-z0-9]+", _ascii(single or stem).casefold())
         base = "-".join(words)[:_SLUG_LENGTH].strip("-")
-        base = base if _ID_RE.match(base) else "imported"
+        base = base if ID_RE.match(base) else "imported"
         topic, n = base, 1
         while topic in existing:
             topic = f"{base}-imported" + (f"-{n}" if n > 1 else "")
@@ -910,6 +900,30 @@ def build_questions(
     return ImportResult(deck.path, chosen_topic, chosen_title, tuple(questions), tuple(sorted(issues)))
 
 
+def rederive(questions: Sequence[Question], bank: Bank, grader: Grader) -> list[Question]:
+    """Imported questions with their concepts derived again by today's rules (filler, weights...).
+
+    A user's private deck keeps the YAML the importer wrote when it was sent; deriving its
+    concepts again when the deck is loaded gives existing users the grading new users get.
+    A question keeps its old concepts when the new ones are too few or its own reference no
+    longer scores as a complete answer.
+    """
+    frequency, documents = bank.term_frequency()
+    counts: Counter[str] = Counter(frequency)
+    texts = [f"{q.question}\n" + "\n".join(q.example_answers) for q in questions]
+    for text in texts:
+        counts.update({t.term for t in grader.glossary.canonicalize(tokenize(text)) if t.term != NEGATION})
+    rarity = TermRarity(counts, documents + len(texts))
+    renewed = []
+    for question in questions:
+        concepts = derive_bank_concepts(question.question, question.model_answer, grader, rarity)
+        candidate = replace(question, concepts=concepts) if concepts else question
+        if concepts and grader.grade(candidate, question.model_answer).score < EXAMPLE_MIN_SCORE:
+            candidate = question
+        renewed.append(candidate)
+    return renewed
+
+
 def _hints(concepts: Sequence[Concept], given: Sequence[str]) -> tuple[str, ...]:
     """The deck's own hints, topped up to two: how many ideas and where to start, then two keywords."""
     heaviest = sorted(concepts[1:], key=lambda c: -c.weight)
@@ -963,7 +977,7 @@ def deck_to_yaml(result: ImportResult) -> str:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, indent=2)
     text = re.sub(r"\n(  - id: )", r"\n\n\1", text).replace("questions:\n\n", "questions:\n", 1)
     header = (
-        f"# Imported from {Path(result.path).name} by `python -m bot bank import`: concepts, hints,\n"
+        f"{IMPORTED_HEADER}{Path(result.path).name} by `python -m bot bank import`: concepts, hints,\n"
         "# why_asked and how_to_answer were written by a program. Review every question before publishing.\n"
     )
     return header + text

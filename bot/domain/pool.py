@@ -9,7 +9,10 @@ cache; another process bumping the version (a deck added, removed or published) 
 one rebuild on the user's next message.
 
 A private question whose id or topic the bank also has (a deck published later by someone
-else, say) is left out: the bank wins, so ids stay unique within every pool.
+else, say) is left out: the bank wins, so ids stay unique within every pool. A deck the
+importer wrote (sent as CSV or Markdown) has its concepts derived again by today's rules
+when its pool is built, so users who sent a deck before the grader improved get the new
+grading too.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.bank import Bank, parse_topic_text
 from bot.domain.grading import Grader
+from bot.domain.importer import IMPORTED_HEADER, rederive
 from bot.domain.models import Question
 
 logger = logging.getLogger(__name__)
@@ -78,15 +82,18 @@ def build_pool(public: QuestionPool, decks: Sequence[StoredDeck], public_vocabul
             continue
         topics[topic] = title or deck.title
         taken = bank.by_id.keys() | {q.id for q in questions}
-        questions += [q for q in parsed if q.id not in taken]
+        kept = [q for q in parsed if q.id not in taken]
+        if deck.yaml_text.startswith(IMPORTED_HEADER):  # derived concepts: derive them by today's rules
+            kept = rederive(kept, bank, public.grader)
+        questions += kept
     if not questions:
         return public
-    merged = Bank((*bank.questions, *questions), {**bank.topics, **topics}, bank.glossary)
+    merged = Bank((*bank.questions, *questions), {**bank.topics, **topics}, bank.glossary, bank.contrasts)
     extra = Bank(tuple(questions), topics, bank.glossary).vocabulary()
     return QuestionPool(
         bank=merged,
         grader=public.grader,
-        private_grader=Grader(bank.glossary, known_words=public_vocabulary | extra),
+        private_grader=bank.make_grader(extra_words=public_vocabulary | extra),
         private_ids=frozenset(q.id for q in questions),
         private_topics=topics,
     )

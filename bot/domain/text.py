@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 import snowballstemmer
@@ -19,8 +18,13 @@ NEGATION = "not"
 """The token every negation cue (no, never, without, n't...) is rewritten to."""
 
 _NEGATION_CUES = frozenset(
-    {"not", "no", "never", "without", "neither", "nor", "none", "cannot", "lack", "lacks", "lacking"}
+    """
+    not no never without neither nor none cannot lack lacks lacking instead remove removes removed removing
+    eliminate eliminates eliminated eliminating ignore ignores ignored ignoring
+    """.split()
 )
+# "instead of Y" and "rather than Y" deny Y ("memorises noise instead of the pattern"), and so
+# do "remove Y" and "ignore Y" ("remove regularisation" is no regularisation).
 # "not only X but also Y" affirms X; so do these hedges.
 _NEGATION_BREAKERS = frozenset({"only", "just", "merely"})
 
@@ -41,23 +45,43 @@ STOPWORDS = frozenset(
 )
 
 # Breaks that end a clause: scope for negation and for contradiction phrases.
-_CLAUSE_WORDS = frozenset(
-    {"but", "whereas", "while", "whilst", "however", "although", "though", "unlike", "instead", "yet"}
-)
+_CLAUSE_WORDS = frozenset({"but", "whereas", "while", "whilst", "however", "although", "though", "unlike", "yet"})
+# Contrasts that end a segment ("L1 zeroes weights whereas L2 shrinks them"); "but" and "yet" join
+# as often as they contrast ("rare but costly").
+_SEGMENT_WORDS = _CLAUSE_WORDS - {"but", "yet"}
 # Words that start a new statement inside a clause ("L1 zeroes weights and L2 shrinks them").
 _SCOPE_WORDS = frozenset(
     {"and", "then", "so", "because", "since", "thus", "therefore", "hence", "which", "rather", "than", "vs", "versus"}
 )
 NEGATION_REACH = 5
 """A negation cue negates at most this many content words after it..."""
-_SHORT_REACH = {"without": 2, "lack": 2, "lacks": 2, "lacking": 2}
+_SHORT_REACH = {
+    "without": 2,
+    "lack": 2,
+    "lacks": 2,
+    "lacking": 2,
+    "instead": 3,
+    "than": 3,
+    **dict.fromkeys("remove removes removed removing eliminate eliminates eliminated eliminating".split(), 2),
+    **dict.fromkeys("ignore ignores ignored ignoring".split(), 2),
+}
+# Words that deny what comes before them in their scope: "feature scaling doesn't matter",
+# "pruning is unnecessary" (after a negation: "not needed", "doesn't matter", "isn't required").
+_DENIED_AFTER_NEGATION = frozenset(
+    {"needed", "required", "necessary", "matter", "matters", "important", "helpful", "relevant", "essential"}
+)
+_DENYING = frozenset({"unnecessari", "irrelev", "pointless", "unimport", "needless"})
 """...and a preposition-like cue only its object ("without labels the model ...")."""
 _SENTENCE_PUNCT = frozenset(".!?;\n")
-_CLAUSE_PUNCT = frozenset(",:()[]—–")
+_CLAUSE_PUNCT = frozenset(",:—–\"“”'‘’")  # parentheses open an aside instead (see Token.aside)
+# (A quote mark ends a clause: "predicting 'not fraud' for everyone" negates only the label.)
 
 # Prefixes that English writes joined, hyphenated or spaced ("semi-supervised").
-_JOIN_ALWAYS = frozenset({"semi", "hyper", "mini", "multi", "non", "pre"})
-_JOIN_IF_HYPHEN = frozenset({"over", "under", "post", "re", "co", "sub", "anti", "de", "self", "up", "down"})
+# "self" and "co" never stand alone in English, so they join like "semi" ("self attention" is
+# "self-attention"); "over", "up"... are words of their own and join only when hyphenated.
+_JOIN_ALWAYS = frozenset({"semi", "hyper", "mini", "multi", "non", "pre", "self", "co"})
+_JOIN_IF_HYPHEN = frozenset({"over", "under", "post", "re", "sub", "anti", "de", "up", "down"})
+_JOINABLE = _JOIN_ALWAYS | _JOIN_IF_HYPHEN
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
@@ -188,12 +212,50 @@ _IRREGULAR = {
     "became": "become",
 }
 
+# Comparatives and superlatives the stemmer leaves alone: "higher variance" is "high variance",
+# "closest" is "close". Only common adjectives: "-er" also ends "layer", "filter", "never". Not
+# "simpler" or "bigger": "a simpler model" is a fix for overfitting, "too simple" its opposite.
+_COMPARISON = {
+    f"{base}{ending}": base
+    for base in """
+    high low larg small big fast slow short long close light dark heavi hot cold warm strong weak deep wide
+    narrow thick thin near earli late easi hard cheap great quick loud soft bright old young new
+    smooth steep tall few full clean safe""".split()
+    for ending in ("er", "est")
+}
+_COMPARISON.update(
+    tuple(pair.split(":", 1))  # type: ignore[misc]
+    for pair in """
+    larger:large largest:large hotter:hot hottest:hot heavier:heavy heaviest:heavy
+    earlier:early earliest:early easier:easy easiest:easy later:late
+    latest:late closer:close closest:close thinner:thin thinnest:thin wider:wide widest:wide safer:safe
+    safest:safe farther:far farthest:far better:good best:good worse:bad worst:bad
+    """.split()
+)
+
+# Words the stemmer would merge with another that means something else: "sensitive" (to noise)
+# is not "sensitivity" (the true positive rate), and the generator of a GAN is not what
+# "generates" something (a statement about the discriminator can say it generates).
+_KEEP_APART = {
+    "computer": "computer",
+    "computers": "computer",
+    "sensitive": "sensitiv",
+    "insensitive": "insensitiv",
+    "generator": "generator",
+    "generators": "generator",
+    "discriminator": "discriminator",
+    "discriminators": "discriminator",
+}
+
 _stemmer = snowballstemmer.stemmer("english")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One normalised word of a text, with where it came from."""
+class Token(NamedTuple):
+    """One normalised word of a text, with where it came from.
+
+    A tuple rather than a dataclass: an answer makes hundreds of them, and tuples are
+    the cheapest Python object to build.
+    """
 
     term: str
     """Stem, or a glossary id such as ``=l2_regularization``; ``not`` for negation cues."""
@@ -207,6 +269,16 @@ class Token:
     negated: bool = False
     reach: int = 0
     """For a negation cue: how many content words it negates."""
+    aside: int = 0
+    """Which parenthesised aside of the text the word is in (0: none). An aside does not
+    break its clause ("L2 (ridge) drives weights to zero" is one statement about L2)."""
+    parts: tuple[str, ...] = ()
+    """For a glossary term: the terms of the words it was made of ("held out set" -> held, out,
+    set), so an alias using some of them ("held out") still matches."""
+    segment: int = 0
+    """Coarser than a clause: ends only at a contrast ("whereas", "while", "unlike"...), not at
+    commas, nor at "but" ("rare but costly" is one statement). Within a sentence, what a segment
+    is about is usually the first entity it names."""
 
 
 def americanise(word: str) -> str:
@@ -220,6 +292,9 @@ def americanise(word: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """Return the stem of one lower-case word (cached: answers repeat words)."""
+    if word in _KEEP_APART:
+        return _KEEP_APART[word]
+    word = _COMPARISON.get(word, word)
     return str(_stemmer.stemWord(americanise(_IRREGULAR.get(word, word))))
 
 
@@ -231,39 +306,69 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-class _Word(NamedTuple):  # a tuple: thousands are made per answer, and a frozen dataclass is slower to build
-    text: str
-    start: int
-    end: int
-    sentence: int
-    clause: int
-    hyphen_before: bool
+# One pass of a C-level split gives gap, word, gap, word... A number with a decimal point or
+# a thousands separator ("0.5", "1,000") is one word: its point does not end a sentence.
+_SPLIT_RE = re.compile(r"(\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*)")
+_HYPHENS = frozenset({"-", "‐", "‑", "/"})
+# "e.g.", "i.e.", "vs." and "cf." do not end a sentence.
+_ABBREVIATIONS = frozenset({"e", "g", "i", "vs", "cf"})
 
 
-@lru_cache(maxsize=8)
-def _words(text: str) -> tuple[_Word, ...]:
-    """Split text into words, tracking sentence and clause boundaries between them.
+class _Gap(NamedTuple):
+    sentence: bool
+    clause: bool
+    hyphen: bool
+    closes: bool
+    opens: bool
 
-    Cached for the last few texts: grading reads an answer's words twice (tokens, and whether
-    it is a keyword list)."""
-    words: list[_Word] = []
-    sentence = clause = 0
-    last_end = 0
-    for match in _WORD_RE.finditer(text):
-        gap = text[last_end : match.start()]
-        if words:
-            if any(ch in _SENTENCE_PUNCT for ch in gap):
-                sentence += 1
-                clause += 1
-            elif any(ch in _CLAUSE_PUNCT for ch in gap):
-                clause += 1
-        raw = fold(match.group()).replace("’", "'")
-        hyphen = gap.strip() in {"-", "‐", "‑", "/"} and bool(words)
-        for part in _split_contraction(raw):
-            words.append(_Word(part, match.start(), match.end(), sentence, clause, hyphen))
-            hyphen = False
-        last_end = match.end()
-    return tuple(words)
+
+_PLAIN_GAP = _Gap(False, False, False, False, False)
+
+
+@lru_cache(maxsize=4096)
+def _gap(gap: str) -> _Gap:
+    """What the characters between two words do: end a sentence or clause, join, open or close an aside."""
+    stripped = gap.strip()
+    if not stripped:
+        return _PLAIN_GAP
+    return _Gap(
+        sentence=any(ch in _SENTENCE_PUNCT for ch in gap),
+        clause=any(ch in _CLAUSE_PUNCT for ch in gap),
+        hyphen=stripped in _HYPHENS,
+        closes=")" in gap or "]" in gap,
+        opens="(" in gap or "[" in gap,
+    )
+
+
+_CONTENT, _STOP, _NEGATION_CUE, _CLAUSE_BREAK, _SCOPE_BREAK = range(5)
+_Lexeme = tuple[tuple[str, int, str], ...]
+"""The parts of one written word (two for "doesn't"): (text, category, stem)."""
+_LEXICON: dict[str, _Lexeme] = {}
+_LEXICON_SIZE = 1 << 16
+
+
+def _lexeme(word: str) -> _Lexeme:
+    """What one written word is to the grader: its parts, each with a category and a stem."""
+    found = _LEXICON.get(word)
+    if found is None:
+        parts = _split_contraction(word) if "'" in word else (word,)
+        found = tuple((part, *_category(part)) for part in parts)
+        if len(_LEXICON) >= _LEXICON_SIZE:  # bounded: answers may be arbitrary text
+            _LEXICON.clear()
+        _LEXICON[word] = found
+    return found
+
+
+def _category(word: str) -> tuple[int, str]:
+    if word in _CLAUSE_WORDS:
+        return _CLAUSE_BREAK, ""
+    if word in _SCOPE_WORDS:
+        return _SCOPE_BREAK, ""
+    if word in _NEGATION_CUES:
+        return _NEGATION_CUE, NEGATION
+    if word in STOPWORDS:
+        return _STOP, ""
+    return _CONTENT, stem(word)
 
 
 def _split_contraction(word: str) -> tuple[str, ...]:
@@ -271,64 +376,169 @@ def _split_contraction(word: str) -> tuple[str, ...]:
         return _CONTRACTIONS[word]
     if word.endswith("n't"):
         return (word[:-3], "not")
-    if "'" in word:
-        head, _, tail = word.partition("'")
-        return (head,) if tail in {"s", "d", "ll", "re", "ve", "m", "t"} else (head + tail,)
-    return (word,)
+    head, _, tail = word.partition("'")
+    return (head,) if tail in {"s", "d", "ll", "re", "ve", "m", "t"} else (head + tail,)
 
 
-def _merge_prefixes(words: Sequence[_Word]) -> list[_Word]:
-    merged: list[_Word] = []
-    for word in words:
-        if merged:
-            prev = merged[-1]
-            joinable = prev.text in _JOIN_ALWAYS or (prev.text in _JOIN_IF_HYPHEN and word.hyphen_before)
-            if joinable and prev.sentence == word.sentence and word.text.isalpha():
-                merged[-1] = _Word(prev.text + word.text, prev.start, word.end, prev.sentence, prev.clause, False)
+class _Scan(NamedTuple):
+    tokens: tuple[Token, ...]
+    words: tuple[str, ...]
+    """Every word as written (contractions split, prefixes joined), stopwords included."""
+    function_words: int
+
+
+_new_token = tuple.__new__  # builds a Token without the Python-level NamedTuple constructor
+
+
+@lru_cache(maxsize=8)
+def _scan(text: str) -> _Scan:
+    """Split text into tokens in one pass: words, sentences, clauses, scopes, asides and negation.
+
+    Cached for the last few texts: grading reads an answer twice (tokens, and whether it is
+    a keyword list).
+    """
+    ascii_text = text.isascii()
+    parts = _SPLIT_RE.split(text.lower() if ascii_text else text)
+    count = len(parts)
+    ends = list(accumulate(map(len, parts)))  # ends[i]: where parts[i] ends in the text
+    tokens: list[Token] = []
+    append = tokens.append
+    words: list[str] = []
+    add_word = words.append
+    lexicon = _LEXICON
+    joinable = _JOINABLE
+    new = _new_token
+    token_type = Token
+    function_words = 0
+    sentence = clause = aside = asides = scope = clause_shift = segment = 0
+    previous_clause = negating_scope = -1
+    reach = 0
+    previous = ""
+    i = 1
+    while i < count:
+        raw = parts[i]
+        between = parts[i - 1]
+        if i > 1 and between != " ":
+            gap = _gap(between)
+            if gap is not _PLAIN_GAP:
+                if gap.closes:
+                    aside = 0
+                if gap.sentence and not (previous in _ABBREVIATIONS and between.strip() == "."):
+                    sentence += 1
+                    clause += 1
+                    aside = 0
+                elif gap.clause and not aside:
+                    clause += 1
+                if gap.opens:
+                    asides += 1
+                    aside = asides
+        start = ends[i - 1]
+        end = ends[i]
+        word = raw if ascii_text else fold(raw).replace("’", "'")
+        i += 2
+        if word in joinable and i < count:  # "semi supervised", "self-attention", "post-hoc"
+            follow = _gap(parts[i - 1])
+            joined = parts[i] if ascii_text else fold(parts[i])
+            if joined.isalpha() and (follow.hyphen or (word in _JOIN_ALWAYS and follow is _PLAIN_GAP)):
+                word += joined
+                end = ends[i]
+                i += 2
+        before = previous
+        previous = word
+        lexeme = lexicon.get(word) or _lexeme(word)
+        for text_part, category, term in lexeme:
+            add_word(text_part)
+            current = clause + clause_shift
+            if category == _CONTENT:
+                if current != previous_clause:
+                    scope += 1
+                    previous_clause = current
+                if scope == negating_scope and reach > 0:
+                    reach -= 1
+                    append(new(token_type, (term, start, end, sentence, current, scope, True, 0, aside, (), segment)))
+                else:
+                    append(new(token_type, (term, start, end, sentence, current, scope, False, 0, aside, (), segment)))
                 continue
-        merged.append(word)
-    return merged
+            function_words += 1
+            if category == _CLAUSE_BREAK:
+                clause_shift += 1
+                segment += text_part in _SEGMENT_WORDS
+                continue
+            if current != previous_clause:
+                scope += 1
+                previous_clause = current
+            if category == _SCOPE_BREAK:
+                scope += 1
+                if text_part == "than" and before == "rather":
+                    reach = _SHORT_REACH["than"]
+                    negating_scope = scope
+                    fields = (NEGATION, start, end, sentence, current, scope, False, reach, aside, (), segment)
+                    append(new(token_type, fields))
+            elif category == _NEGATION_CUE:
+                if i < count and (parts[i] if ascii_text else fold(parts[i])) in _NEGATION_BREAKERS:
+                    continue
+                reach = _SHORT_REACH.get(text_part, NEGATION_REACH)
+                negating_scope = scope
+                fields = (NEGATION, start, end, sentence, current, scope, False, reach, aside, (), segment)
+                append(new(token_type, fields))
+    if any(t.term in _DENYING for t in tokens) or any(w in _DENIED_AFTER_NEGATION for w in words):
+        tokens = _deny_backwards(tokens, text)
+    return _Scan(tuple(tokens), tuple(words), function_words)
+
+
+def _deny_backwards(tokens: list[Token], text: str) -> list[Token]:
+    """Negate what a scope says before "not needed", "doesn't matter" or "unnecessary".
+
+    Such a word denies its scope's earlier words ("feature scaling doesn't matter" is no
+    feature scaling). Marked with ``reach = -1`` so that re-marking negation keeps them.
+    """
+    out = list(tokens)
+    for index, token in enumerate(tokens):
+        after_negation = token.negated and index > 0 and tokens[index - 1].term == NEGATION
+        denies = token.term in _DENYING or (
+            after_negation and fold(text[token.start : token.end]) in _DENIED_AFTER_NEGATION
+        )
+        if not denies:
+            continue
+        for before in range(index - 1, -1, -1):
+            earlier = out[before]
+            if earlier.scope != token.scope:
+                break
+            if earlier.term != NEGATION:
+                out[before] = earlier._replace(negated=True, reach=-1)
+    return out
 
 
 def phrase_words(text: str) -> list[str]:
     """The words of a phrase as written (prefixes joined), stopwords included."""
-    return [w.text for w in _merge_prefixes(_words(text))]
+    return list(_scan(text).words)
+
+
+def spelling_variants(phrase: str) -> list[str]:
+    """A phrase and its other spellings of prefixes that join only when hyphenated.
+
+    "post hoc" is also "post-hoc" (one word once joined), and "follow-up test" is also
+    "follow up test": an alias should match however the answer writes it.
+    """
+    words = _SPLIT_RE.split(phrase)
+    variants = [phrase]
+    for i in range(1, len(words) - 2, 2):
+        if fold(words[i]) in _JOIN_IF_HYPHEN and words[i + 2].isalpha():
+            gap = words[i + 1].strip()
+            other = " " if gap in _HYPHENS else "-" if not gap else None
+            if other is not None:
+                variants.append("".join([*words[: i + 1], other, *words[i + 2 :]]))
+    return variants
 
 
 def tokenize(text: str) -> list[Token]:
     """Normalise text into content tokens: stems, negation cues and clause structure.
 
     Stopwords are dropped, negation cues become ``not`` and mark the content words
-    after them in the same clause as negated, and joined prefixes are merged
-    ("semi supervised" -> "semisupervised").
+    after them in the same scope as negated, joined prefixes are merged ("semi
+    supervised" -> "semisupervised"), and words in parentheses are marked as an aside.
     """
-    merged = _merge_prefixes(_words(text))
-    tokens: list[Token] = []
-    clause_shift = 0
-    scope = 0
-    previous_clause = -1
-    for index, word in enumerate(merged):
-        if word.text in _CLAUSE_WORDS:
-            clause_shift += 1
-            continue
-        clause = word.clause + clause_shift
-        if clause != previous_clause:
-            scope += 1
-            previous_clause = clause
-        if word.text in _SCOPE_WORDS:
-            scope += 1
-            continue
-        if word.text in _NEGATION_CUES:
-            following = merged[index + 1].text if index + 1 < len(merged) else ""
-            if following in _NEGATION_BREAKERS:
-                continue
-            reach = _SHORT_REACH.get(word.text, NEGATION_REACH)
-            tokens.append(Token(NEGATION, word.start, word.end, word.sentence, clause, scope, reach=reach))
-            continue
-        if word.text in STOPWORDS:
-            continue
-        tokens.append(Token(stem(word.text), word.start, word.end, word.sentence, clause, scope))
-    return mark_negation(tokens)
+    return list(_scan(text).tokens)
 
 
 def mark_negation(tokens: list[Token]) -> list[Token]:
@@ -344,12 +554,12 @@ def mark_negation(tokens: list[Token]) -> list[Token]:
         negated = token.scope == negating_scope and reach > 0
         if negated:
             reach -= 1
-        out.append(token if negated == token.negated else replace(token, negated=negated))
+        negated = negated or token.reach < 0  # denied by a later "not needed" (see _deny_backwards)
+        out.append(token if negated == token.negated else token._replace(negated=negated))
     return out
 
 
 def count_words(text: str) -> tuple[int, int]:
     """Return (all words, function words) of a text: a cheap measure of prose vs a keyword list."""
-    words = _words(text)
-    function = sum(1 for w in words if w.text in STOPWORDS or w.text in _CLAUSE_WORDS or w.text in _NEGATION_CUES)
-    return len(words), function
+    scan = _scan(text)
+    return len(scan.words), scan.function_words

@@ -52,8 +52,8 @@ class _Files:
 
 
 def _stamp(paths: Sequence[Path]) -> FileStamp:
-    topic_files, glossary = bank_files(paths)
-    files = [*topic_files, *([glossary] if glossary else [])]
+    topic_files, glossary, contrasts = bank_files(paths)
+    files = [*topic_files, *(path for path in (glossary, contrasts) if path)]
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
 
 
