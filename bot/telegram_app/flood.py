@@ -20,6 +20,7 @@ from enum import Enum
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
@@ -183,7 +184,7 @@ def _discard(coroutine: Awaitable[Any]) -> None:
 async def _notify_flood(update: Update) -> None:
     """Tell the flooding user to slow down (best effort: a failure here is only logged)."""
     chat = update.effective_chat
-    if chat is None:
+    if chat is None or chat.type != ChatType.PRIVATE:  # a group's chat is shared: the flood is dropped quietly
         return
     try:
         await update.get_bot().send_message(chat.id, texts.SLOW_DOWN)
