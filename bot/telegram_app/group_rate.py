@@ -1,17 +1,16 @@
-"""Telegram's flood limits for the whole bot and for each group: ``GroupRateLimiter``.
+"""Telegram's flood limits, for the whole bot and for each group: ``GroupRateLimiter``.
 
 Telegram allows a bot about 30 messages a second overall and about 20 a minute in one group.
-python-telegram-bot's ``AIORateLimiter`` keeps the overall pace and retries after a 429, and it
-has a per-group limit too, but a leaky bucket of 20 a minute lets up to 40 messages through in
-one minute (a full bucket, then the refill). Telegram counts messages in any minute, so the
-group limit here is a sliding window instead: at most ``per_group`` sends to one group in any
-``window`` seconds, each send counted from the moment its request *finished*, so the server
-(which counts on arrival, a little later than we start) can never see one more.
+python-telegram-bot's ``AIORateLimiter`` paces both with leaky buckets, which let a full
+bucket through at once and then the refill: up to 60 messages in a second overall, and 40 in a
+minute in one group. Telegram counts messages in any second or minute, so the limits here are
+sliding windows instead (``SendWindows``): at most ``overall_per_second`` requests in any second
+(every request naming a chat, as ``AIORateLimiter`` counts them) and ``per_group_per_minute``
+sends to one group in any 60 s. Each request is counted from the moment it *finished*, so the
+server, which counts on arrival a little after we start, can never see one more.
 
-Implemented as PTB's documented extension point ``BaseRateLimiter``: the group window first,
-then the request goes through an ``AIORateLimiter`` (its own group limit off) for the overall
-pace and the retries. Only sending methods count for the window; ``getChatMember`` and the
-like do not.
+Implemented as PTB's documented extension point ``BaseRateLimiter``; the requests then go
+through an ``AIORateLimiter`` with its own limits off, for its retries after a 429.
 """
 
 from __future__ import annotations
@@ -38,6 +37,9 @@ SEND_METHODS = frozenset(
 )
 """The Bot API methods that put a message in a chat (what Telegram's per-group limit counts)."""
 GROUP_WINDOW_S = 60.0
+OVERALL_WINDOW_S = 1.0
+_EVERY_CHAT = "*"
+"""The overall window's key."""
 IDLE_GROUPS_KEPT = 1024
 """Window states kept before idle ones (nothing in flight, nothing in the window) are dropped."""
 
@@ -49,10 +51,12 @@ Sleep = Callable[[float], Awaitable[Any]]
 class _Window:
     in_flight: int = 0
     finished: deque[float] = field(default_factory=deque)
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Waiters queue here in order; only the first one watches the clock."""
 
 
-class GroupWindows:
-    """At most ``limit`` sends per ``window`` seconds to each group, counted from each send's end."""
+class SendWindows:
+    """At most ``limit`` requests per ``window`` seconds for each key (a group), counted from each request's end."""
 
     def __init__(
         self, limit: int, window: float = GROUP_WINDOW_S, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
@@ -66,21 +70,22 @@ class GroupWindows:
         self._windows: dict[int | str, _Window] = {}
 
     async def acquire(self, group: int | str) -> None:
-        """Wait until one more send to ``group`` fits its window, and take the slot."""
+        """Wait until one more request for ``group`` fits its window, and take the slot."""
         state = self._windows.setdefault(group, _Window())
-        while True:
-            now = self._clock()
-            while state.finished and state.finished[0] <= now - self.window:
-                state.finished.popleft()
-            if state.in_flight + len(state.finished) < self.limit:
-                state.in_flight += 1
-                return
-            # Full: wait for the oldest send to leave the window (or, all in flight, for one to end).
-            delay = state.finished[0] + self.window - now if state.finished else 1.0
-            await self._sleep(max(delay, 0.01))
+        async with state.turn:
+            while True:
+                now = self._clock()
+                while state.finished and state.finished[0] <= now - self.window:
+                    state.finished.popleft()
+                if state.in_flight + len(state.finished) < self.limit:
+                    state.in_flight += 1
+                    return
+                # Full: wait for the oldest to leave the window (all in flight: look again shortly).
+                delay = state.finished[0] + self.window - now if state.finished else self.window / self.limit
+                await self._sleep(max(delay, 0.001))
 
     def release(self, group: int | str) -> None:
-        """The send to ``group`` ended (sent or not): it counts in the window from now."""
+        """The request for ``group`` ended (sent or not): it counts in the window from now."""
         state = self._windows[group]
         state.in_flight -= 1
         state.finished.append(self._clock())
@@ -100,7 +105,9 @@ class GroupWindows:
         idle = [
             key
             for key, state in self._windows.items()
-            if state.in_flight == 0 and (not state.finished or state.finished[-1] <= now - self.window)
+            if state.in_flight == 0
+            and not state.turn.locked()
+            and (not state.finished or state.finished[-1] <= now - self.window)
         ]
         for key in idle:
             del self._windows[key]
@@ -120,21 +127,22 @@ def group_of(endpoint: str, data: JSONDict) -> int | str | None:
 
 
 class GroupRateLimiter(BaseRateLimiter[int]):
-    """The overall limit and 429 retries of ``AIORateLimiter``, plus an exact per-group window for sends."""
+    """Sliding windows for the whole bot and for each group; ``AIORateLimiter`` (limits off) for 429 retries."""
 
-    __slots__ = ("_inner", "windows")
+    __slots__ = ("_retries", "groups", "overall")
 
-    def __init__(self, overall_per_second: float, per_group_per_minute: int, *, max_retries: int) -> None:
-        self._inner = AIORateLimiter(overall_max_rate=overall_per_second, group_max_rate=0, max_retries=max_retries)
-        self.windows = GroupWindows(per_group_per_minute)
+    def __init__(self, overall_per_second: int, per_group_per_minute: int, *, max_retries: int) -> None:
+        self._retries = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=max_retries)
+        self.overall = SendWindows(overall_per_second, OVERALL_WINDOW_S)
+        self.groups = SendWindows(per_group_per_minute, GROUP_WINDOW_S)
 
     async def initialize(self) -> None:
         """Start the inner limiter."""
-        await self._inner.initialize()
+        await self._retries.initialize()
 
     async def shutdown(self) -> None:
         """Stop the inner limiter."""
-        await self._inner.shutdown()
+        await self._retries.shutdown()
 
     async def process_request(  # noqa: PLR0917 (the signature is PTB's)
         self,
@@ -145,12 +153,19 @@ class GroupRateLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
-        """Wait for the group's window (sends to groups only), then the overall limit, then send."""
+        """Wait for the group's window (sends to groups), then the overall one (requests naming a chat), then send."""
         group = group_of(endpoint, data)
-        if group is None:
-            return await self._inner.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-        await self.windows.acquire(group)
+        counted = data.get("chat_id") is not None
+        if group is not None:
+            await self.groups.acquire(group)
         try:
-            return await self._inner.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            if counted:
+                await self.overall.acquire(_EVERY_CHAT)
+            try:
+                return await self._retries.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            finally:
+                if counted:
+                    self.overall.release(_EVERY_CHAT)
         finally:
-            self.windows.release(group)
+            if group is not None:
+                self.groups.release(group)
