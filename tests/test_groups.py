@@ -29,6 +29,7 @@ from bot.domain.groups import (
 )
 from bot.domain.models import Question
 from bot.domain.users import UserInfo
+from bot.rendering import texts
 from bot.services.group_push import GroupPush
 from bot.services.groups import Groups
 from bot.services.practice import Practice
@@ -407,3 +408,8 @@ async def test_concurrent_senders_keep_to_the_overall_window_in_order() -> None:
     assert [number for number, _ in started] == list(range(60))
     moments = [moment for _, moment in started]
     assert all(moments[i + 30] - moments[i] >= 1.0 for i in range(30))
+
+
+def test_the_console_says_groups_need_telegram() -> None:
+    """The console's /help names study groups among what needs Telegram."""
+    assert "Study groups" in texts.CONSOLE_HELP and "need Telegram" in texts.CONSOLE_HELP

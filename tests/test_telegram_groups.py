@@ -178,7 +178,7 @@ async def test_members_reply_and_get_a_short_graded_line_and_the_starter_full_fe
     assert "Your answer in the group" in (private.text or "") and "Covered" in (private.text or "")
     assert "model answer comes in the group when the question closes" in (private.text or "")
 
-    bob.reply(question, "No idea, something about the data maybe")
+    bob_answer = bob.reply(question, "No idea, something about the data maybe")
     bob_line = await group.wait_for_bot_message()
     assert (bob_line.text or "").startswith("Bob: ")
     assert "Start a private chat with me" in (bob_line.text or ""), "a one-time hint for who never started the bot"
@@ -191,6 +191,7 @@ async def test_members_reply_and_get_a_short_graded_line_and_the_starter_full_fe
     reply_to_stats = await group.wait_for_bot_message()
     assert "works in a private chat" in (reply_to_stats.text or "")
     carol.send_command("frobnicate", chat=group)
+    bob.edit_message(bob_answer, "Actually: regularisation", chat=group)  # graded as first sent: no answer
     await emulator.wait_until_updates_consumed()
     await group.assert_no_bot_message(within=0.5)
     assert not any("understand" in (m.text or "") for m in group.bot_messages())
