@@ -28,7 +28,7 @@ async def due_groups(*, session: Session, now: datetime, limit: int) -> Sequence
         .where(Group.next_push_at <= now)
         .order_by(Group.next_push_at, Group.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     )
     return (await session.scalars(stmt)).all()
 

@@ -3,6 +3,12 @@
 Keyword-only arguments, the session passed in, never a commit. Every function is scoped by
 one group (its ``group_id`` or current ``chat_id``): none reads or changes another group's
 rows, which is what keeps one group from ever seeing another's members or scores.
+
+Groups and their questions are locked ``FOR NO KEY UPDATE`` on PostgreSQL (``key_share``): it
+serialises the actions on one group as ``FOR UPDATE`` would, but not the foreign-key checks of
+rows being added under it (an answer's), which take ``KEY SHARE`` on the group and would
+otherwise deadlock against a ``/reveal`` holding the group and waiting for the question.
+Locks are taken in one order: group, then question, then user.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ async def get_group(*, session: Session, chat_id: int, for_update: bool = False)
     """The group now at ``chat_id``, or None."""
     stmt = select(Group).where(Group.chat_id == chat_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -58,7 +64,7 @@ async def upsert_group(
         .returning(Group.id)
     )
     is_new = created.scalar_one_or_none() is not None
-    stmt = select(Group).where(Group.chat_id == chat_id).with_for_update()
+    stmt = select(Group).where(Group.chat_id == chat_id).with_for_update(key_share=True)
     group = (await session.execute(stmt, execution_options={"populate_existing": True})).scalar_one()
     if title:
         group.title = title[:256]
@@ -88,7 +94,7 @@ async def group_by_id(*, session: Session, group_id: int, for_update: bool = Fal
     """The group by its own id (a push claim's), or None."""
     stmt = select(Group).where(Group.id == group_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -113,7 +119,7 @@ async def open_question(*, session: Session, group_id: int, for_update: bool = F
     """The group's open question, if any."""
     stmt = select(GroupQuestion).where(GroupQuestion.group_id == group_id, GroupQuestion.status == OPEN)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     return (await session.execute(stmt.order_by(GroupQuestion.id.desc()).limit(1))).scalar_one_or_none()
 
 
@@ -127,7 +133,7 @@ async def question_by_message(*, session: Session, chat_id: int, message_id: int
     stmt = (
         select(GroupQuestion)
         .where(GroupQuestion.chat_id == chat_id, GroupQuestion.message_id == message_id, GroupQuestion.status == OPEN)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -199,7 +205,7 @@ async def close_expired(*, session: Session, now: datetime, limit: int) -> list[
         .where(GroupQuestion.status == OPEN, GroupQuestion.closes_at <= now)
         .order_by(GroupQuestion.closes_at, GroupQuestion.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     )
     rows = list((await session.execute(stmt)).scalars().all())
     for row in rows:
