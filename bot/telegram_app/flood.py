@@ -154,17 +154,17 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         if not isinstance(update, Update) or update.effective_user is None:
             await coroutine
             return
-        user = update.effective_user
-        admission = self._guard.admit(user.id) if self._guard is not None else Admission.PROCESS
+        sender = _sender_id(update)
+        admission = self._guard.admit(sender) if self._guard is not None else Admission.PROCESS
         if admission is not Admission.PROCESS:
             _discard(coroutine)
             if admission is Admission.NOTIFY:
-                logger.info("User %d is flooding; further messages are dropped for now", user.id)
+                logger.info("User %d is flooding; further messages are dropped for now", sender)
                 await _notify_flood(update)
             return
-        entry = self._locks.get(user.id)
+        entry = self._locks.get(sender)
         if entry is None:
-            entry = self._locks[user.id] = _UserLock(asyncio.Lock())
+            entry = self._locks[sender] = _UserLock(asyncio.Lock())
         entry.users += 1
         try:
             async with entry.lock:
@@ -172,7 +172,17 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         finally:
             entry.users -= 1
             if entry.users == 0:
-                del self._locks[user.id]
+                del self._locks[sender]
+
+
+def _sender_id(update: Update) -> int:
+    """Whose turn and flood bucket an update is: the user's, or for a message written as a chat (an
+    anonymous group administrator, whose ``from`` is the one GroupAnonymousBot of every group) that chat's."""
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None:
+        return message.sender_chat.id
+    assert update.effective_user is not None
+    return update.effective_user.id
 
 
 def _discard(coroutine: Awaitable[Any]) -> None:
