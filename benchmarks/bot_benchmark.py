@@ -19,10 +19,10 @@ Prints (figures only, nothing is asserted):
    (asyncio.gather), with errors (missing replies, apologies, unexpected replies, ERROR
    records in the bot's log, exceptions), wall time, throughput and reply latency.
 
-The rate limiter. ``build_application`` installs ``AIORateLimiter()`` (30 requests a second
-for the whole bot, Telegram's global flood limit). A benchmark that sends faster than that
-measures the limiter, not the bot. So each part runs twice by default:
-``off``: the same AIORateLimiter class with its limits set to 0 (PTB's "no limit"), which is
+The rate limiter. ``build_application`` installs ``GroupRateLimiter`` (30 requests in any
+second for the whole bot, Telegram's global flood limit, and 20 sends a minute per group). A
+benchmark that sends faster than that measures the limiter, not the bot. So each part runs
+twice by default: ``off``: the same limiter class with limits too high to matter, which is
 what the bot itself costs; ``production``: the limiter exactly as configured, to show its
 effect. Both bots always get the same limiter setting. The time every request spent queued
 in the limiter is measured and printed, so the effect is a figure, not a guess.
@@ -56,7 +56,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from pydantic import SecretStr
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.config import Settings
 from bot.domain.bank import DEFAULT_BANK_DIR, Bank, load_bank
@@ -69,6 +69,7 @@ from bot.storage.db import create_engine_from_url, make_sessionmaker
 from bot.telegram_app import app as app_module
 from bot.telegram_app.app import build_application
 from bot.telegram_app.flood import FloodGuard
+from bot.telegram_app.group_rate import GroupRateLimiter
 from bot.telegram_app.keyboards import feedback_keyboard
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator, WaitTimeoutError
 
@@ -87,12 +88,15 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 # ---- the rate limiter, measured -----------------------------------------------------------------
 
+NO_LIMIT = 10**9
+"""A limit no benchmark reaches: the limiter's "off"."""
 
-class MeasuredLimiter(AIORateLimiter):
-    """AIORateLimiter that records how long each chat request waited before it was sent."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+class MeasuredLimiter(GroupRateLimiter):
+    """The bot's limiter, recording how long each chat request waited before it was sent."""
+
+    def __init__(self, overall_per_second: int, per_group_per_minute: int, *, max_retries: int) -> None:
+        super().__init__(overall_per_second, per_group_per_minute, max_retries=max_retries)
         self.waits: list[float] = []
 
     async def process_request(  # noqa: PLR0917 (the signature is PTB's)
@@ -120,11 +124,13 @@ class MeasuredLimiter(AIORateLimiter):
                 self.waits.append(released[0] - entered)
 
 
-def make_limiter(mode: str, *args: Any, **kwargs: Any) -> MeasuredLimiter:
-    """The limiter for ``mode``: as configured (``production``) or with every limit at 0 (``off``)."""
+def make_limiter(
+    mode: str, overall_per_second: int = 30, per_group_per_minute: int = 20, *, max_retries: int = 0
+) -> MeasuredLimiter:
+    """The limiter for ``mode``: as configured (``production``) or with limits too high to matter (``off``)."""
     if mode == "off":
-        kwargs.update(overall_max_rate=0, group_max_rate=0)
-    return MeasuredLimiter(*args, **kwargs)
+        overall_per_second = per_group_per_minute = NO_LIMIT
+    return MeasuredLimiter(overall_per_second, per_group_per_minute, max_retries=max_retries)
 
 
 # ---- the two bots -------------------------------------------------------------------------------
@@ -174,7 +180,7 @@ def build_our_bot(
     *,
     flood_guard: FloodGuard | None = None,
 ) -> tuple[AnyApplication, MeasuredLimiter | None]:
-    """Our bot from the production composition root; its AIORateLimiter() becomes a measured one."""
+    """Our bot from the production composition root; its GroupRateLimiter becomes a measured one."""
     settings = Settings(
         telegram_bot_token=SecretStr(emulator.token),
         telegram_api_base_url=emulator.url,
@@ -193,7 +199,7 @@ def build_our_bot(
         return make_limiter(config.mode, *args, **kwargs)
 
     extra: dict[str, Any] = {"flood_guard": flood_guard} if flood_guard is not None else {}
-    with mock.patch.object(app_module, "AIORateLimiter", factory):
+    with mock.patch.object(app_module, "GroupRateLimiter", factory):
         application = build_application(settings, services, engine=engine, migrate_on_start=True, **extra)
     limiter = application.bot.rate_limiter
     return application, limiter if isinstance(limiter, MeasuredLimiter) else None
@@ -259,14 +265,14 @@ def limiter_note(limiter: MeasuredLimiter | None) -> str | None:
     return (
         f"  NOTE: the rate limiter held back {queued}/{len(limiter.waits)} of our bot's requests "
         f"({sum(limiter.waits):.2f} s in all): these figures include Telegram's 30 msg/s global limit "
-        "(AIORateLimiter as configured), not only the bot's own work; the 'off' run is the bot's own cost."
+        "(GroupRateLimiter as configured), not only the bot's own work; the 'off' run is the bot's own cost."
     )
 
 
 def limiter_summary(limiter: MeasuredLimiter | None) -> str:
     """How long requests waited in the rate limiter."""
     if limiter is None:
-        return "limiter not measured (build_application no longer uses AIORateLimiter())"
+        return "limiter not measured (build_application no longer uses GroupRateLimiter)"
     waits = limiter.waits
     if not waits:
         return "no chat requests"
@@ -581,7 +587,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--limiter",
         choices=("both", *MODES),
         default="both",
-        help="off: AIORateLimiter with every limit 0; production: as build_application configures it",
+        help="off: the bot's limiter with limits too high to matter; production: as build_application configures it",
     )
     parser.add_argument(
         "--flood-guard",

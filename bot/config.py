@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     decks_dir: Path = Path("decks")
     push_grace_minutes: int = Field(default=180, ge=1, le=24 * 60)
     telegram_rate_limit: int = Field(default=30, ge=1, le=1000)
+    telegram_group_rate_limit: int = Field(default=20, ge=1, le=60)
+    """Messages a minute this process may send to one group (Telegram allows about 20)."""
+    group_question_hours: int = Field(default=12, ge=1, le=7 * 24)
+    """How long a group question stays open unless the next push or /reveal closes it."""
+    group_cooldown_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    """After a group question is posted, how long before /question may post another there."""
 
     @field_validator("telegram_bot_token")
     @classmethod

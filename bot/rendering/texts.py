@@ -95,6 +95,8 @@ def help_text(commands: Iterable[tuple[str, str]]) -> str:
         "<b>Commands</b>\n"
         + "\n".join(f"/{name} — {html.escape(description)}" for name, description in commands)
         + "\n\nYour answers and progress are kept so questions you find hard come back sooner."
+        + "\n\n👥 Studying with others? Add me to your group: a question for everyone, answers by reply, "
+        "and a /leaderboard (/help in the group says how)."
     )
 
 
@@ -105,7 +107,8 @@ CONSOLE_HELP = (
     )
     + "\n\nTelegram only, because they need a chat: "
     + ", ".join(f"/{name}" for name, _ in COMMANDS if name in TELEGRAM_ONLY_COMMANDS)
-    + "."
+    + ". Study groups (a question for a group chat, answers by reply, /leaderboard) need Telegram too: "
+    "add the bot to a group there."
 )
 NUDGE_NO_QUESTION = "There is no open question right now. Send /question to get one, or /help to see what I can do."
 NO_OPEN_QUESTION = "There is no open question. Send /question to get one."
@@ -119,7 +122,8 @@ EDITED_MESSAGE = (
 CANCELLED = "Cancelled. Nothing is pending now."
 CANCELLED_NOTHING = "Nothing to cancel."
 DELETE_CONFIRM = (
-    "⚠️ This deletes <b>all</b> your data: settings, answers, scores and review schedule. It cannot be undone.\n"
+    "⚠️ This deletes <b>all</b> your data: settings, answers, scores and review schedule, and your answers "
+    "and places in study groups. It cannot be undone.\n"
     "Are you sure?"
 )
 DELETED = "🗑 Done: all your data is deleted ({rows} records). Send /start if you want to begin again."
@@ -288,11 +292,14 @@ NOTES = {
 }
 
 
-def feedback(result: Feedback) -> str:
-    """The graded answer: score, verdict, covered (quoting the user), missed, contradicted, model answer."""
+def feedback(result: Feedback, *, with_model: bool = True) -> str:
+    """The graded answer: score, verdict, covered (quoting the user), missed, contradicted, model answer
+    (left out ``with_model=False``: a study group's question still open)."""
     grade = result.grade
     head = _feedback_head(result)
     body = _concept_lines(grade)
+    if not with_model:
+        return fit(head + body)
     model = "\n📘 <b>Model answer</b>\n"
     budget = MAX_MESSAGE_CHARS - len(head) - len(body) - len(model) - 2
     if budget < 200:  # very long quotes: drop them rather than the model answer

@@ -13,9 +13,12 @@ from pathlib import Path
 
 from bot.domain.bank import Bank
 from bot.domain.grading import Grader
+from bot.domain.groups import COOLDOWN, QUESTION_TIME
 from bot.services.conversation import Conversation
 from bot.services.daily import PUSH_GRACE, DailyPush
 from bot.services.decks import UserDecks
+from bot.services.group_push import GroupPush
+from bot.services.groups import Groups
 from bot.services.interviews import Interviews
 from bot.services.library import Library
 from bot.services.practice import Clock, Practice, utc_now
@@ -34,6 +37,8 @@ class Services:
     daily: DailyPush
     library: Library
     decks: UserDecks
+    groups: Groups
+    group_push: GroupPush
 
 
 def build_services(
@@ -46,6 +51,8 @@ def build_services(
     default_timezone: str = "UTC",
     default_daily_time: str = "09:00",
     push_grace: timedelta = PUSH_GRACE,
+    group_question_time: timedelta = QUESTION_TIME,
+    group_cooldown: timedelta = COOLDOWN,
 ) -> Services:
     """Every service over one database and one clock, serving ``bank`` (the bank files, loaded from
     ``bank_paths``; ``grader``: its grader, if already made). ``Services.library.load()`` then
@@ -61,6 +68,9 @@ def build_services(
     preferences = Preferences(practice)
     interviews = Interviews(practice)
     library = Library(practice, bank_paths)
+    groups = Groups(
+        practice, question_time=group_question_time, cooldown=group_cooldown, default_timezone=default_timezone
+    )
     return Services(
         practice=practice,
         preferences=preferences,
@@ -69,4 +79,6 @@ def build_services(
         daily=DailyPush(practice, grace=push_grace),
         library=library,
         decks=UserDecks(practice, library),
+        groups=groups,
+        group_push=GroupPush(groups, grace=push_grace),
     )

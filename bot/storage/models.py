@@ -349,3 +349,8 @@ class BankState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[datetime]
+
+
+# The study groups' tables are in their own module; importing it here puts them in ``Base.metadata``
+# wherever the schema is read (migrations, and their comparison with the models).
+from bot.storage import group_models  # noqa: E402, F401

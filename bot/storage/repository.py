@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.scheduling import ReviewState
+from bot.storage.group_models import GroupAnswer, GroupMember
 from bot.storage.models import Attempt, Deck, Delivery, InterviewItem, InterviewRound, Review, User
 
 
@@ -197,6 +198,9 @@ async def delete_user_data(*, session: AsyncSession, user_id: int) -> int:
         delete(InterviewItem).where(InterviewItem.user_id == user_id),
         delete(InterviewRound).where(InterviewRound.user_id == user_id),
         delete(Deck).where(Deck.owner_id == user_id),
+        # Their answers and leaderboard entries in study groups (the groups themselves stay).
+        delete(GroupAnswer).where(GroupAnswer.user_id == user_id),
+        delete(GroupMember).where(GroupMember.user_id == user_id),
         delete(User).where(User.id == user_id),
     )
     removed = 0

@@ -15,14 +15,14 @@ import sys
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -30,14 +30,16 @@ from telegram.request import BaseRequest
 from bot.config import Settings, configure_logging
 from bot.domain.bank import Bank, BankError, load_bank
 from bot.domain.decks import ReloadFailed
-from bot.rendering import texts
+from bot.rendering import group_texts, texts
 from bot.services import Services, build_services
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
 from bot.telegram_app import callbacks, chart_worker
 from bot.telegram_app.context import CONTEXT_TYPES, BotApplication, Handler, new_job_queue
 from bot.telegram_app.daily import PushRunner, schedule_push
 from bot.telegram_app.flood import MAX_CONCURRENT_UPDATES, FloodGuard, PerUserUpdateProcessor
-from bot.telegram_app.handlers import admin, decks, interview, messages, practice, preferences
+from bot.telegram_app.group_daily import GroupPushRunner, schedule_group_push
+from bot.telegram_app.group_rate import GroupRateLimiter
+from bot.telegram_app.handlers import admin, decks, groups, interview, messages, practice, preferences
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ def build_application(
     migrate_on_start: bool = False,
     flood_guard: FloodGuard | None = None,
     push_runner: PushRunner | None = None,
+    group_push_runner: GroupPushRunner | None = None,
     schedule_daily_push: bool = True,
     request: BaseRequest | None = None,
 ) -> BotApplication:
@@ -92,8 +95,9 @@ def build_application(
 
     ``engine`` (the one behind the services) is migrated in ``post_init`` if asked, and
     disposed in ``post_shutdown``. ``flood_guard`` defaults to 10 messages per 5 s per user.
-    ``push_runner`` defaults to one over ``services.daily``; the push runs every minute on
-    the JobQueue unless ``schedule_daily_push`` is off. ``request`` replaces PTB's HTTP layer
+    ``push_runner`` defaults to one over ``services.daily`` and ``group_push_runner`` to one over
+    ``services.group_push``; both push jobs run every minute on the JobQueue unless
+    ``schedule_daily_push`` is off. ``request`` replaces PTB's HTTP layer
     (its public ``BaseRequest`` extension point) for every Bot API call: the offline tests use it.
     """
     builder = (
@@ -101,8 +105,10 @@ def build_application(
         .token(settings.token)
         .context_types(CONTEXT_TYPES)
         .job_queue(new_job_queue())
-        # Telegram's flood limits: wait out a 429's retry_after and try again, a few times.
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=SEND_RETRIES))
+        # Telegram's flood limits, overall and per group: wait out a 429's retry_after and try again, a few times.
+        .rate_limiter(
+            GroupRateLimiter(settings.telegram_rate_limit, settings.telegram_group_rate_limit, max_retries=SEND_RETRIES)
+        )
         # Users are served concurrently, each user's own updates in order; floods are cut short.
         .concurrent_updates(
             PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, flood_guard if flood_guard is not None else FloodGuard())
@@ -122,8 +128,13 @@ def build_application(
         if isinstance(loaded, ReloadFailed):
             logger.error("Published decks left out (the bank files alone are in service): %s", loaded.problems)
         await application.bot.set_my_commands([BotCommand(name, description) for name, description in texts.COMMANDS])
+        await application.bot.set_my_commands(
+            [BotCommand(name, description) for name, description in group_texts.GROUP_COMMANDS],
+            scope=BotCommandScopeAllGroupChats(),
+        )
         if schedule_daily_push:
             schedule_push(application)
+            schedule_group_push(application)
 
     async def post_shutdown(application: BotApplication) -> None:
         """Close the database connections and stop the chart worker process (if one was started)."""
@@ -141,14 +152,46 @@ def build_application(
     bot_data.library = services.library
     bot_data.daily = services.daily
     bot_data.push_runner = runner
+    bot_data.groups = services.groups
+    bot_data.group_push_runner = group_push_runner or GroupPushRunner(services.group_push)
+    bot_data.group_admins = groups.AdminCache()
     bot_data.admin_ids = frozenset(settings.admin_ids)
 
     # Order matters: handlers in one group are tried top to bottom and the first match wins.
-    # 0. The user blocked (or unblocked) the bot: remembered so no push goes to a closed chat.
+    # In groups new messages only: an edited reply is not another answer, an edited command not run again.
+    private, in_groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+    # -1. (A handler group of its own, run first.) A button pressed in a group: the bot puts none
+    #     there, so it is forged or stale; answered, and stopped before any private button handler.
+    application.add_handler(TypeHandler(Update, groups.button_in_group), group=-1)
+    # 0. The bot's own membership: a user blocked (or unblocked) it in private, or it joined or
+    #    left a group (remembered: no pushes to a closed chat).
     application.add_handler(ChatMemberHandler(messages.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER))
-    # 1. Edited messages first, so an edited "/hint" is not run again as a command.
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED, messages.edited_message))
-    # 2. The commands of the menu (and /next as an alias of /question). The conversation service
+    # 1. Groups and supergroups, before every private-chat handler. The bot speaks in a group only
+    #    when spoken to: its commands, or a reply to its message. Nothing else there has a handler,
+    #    so chatter, edits and unknown commands get no answer (never an "I didn't understand").
+    application.add_handler(MessageHandler(in_groups & filters.StatusUpdate.MIGRATE, groups.migrated))
+    group_commands: tuple[tuple[list[str], Handler], ...] = (
+        (["question", "next"], groups.question_command),
+        (["reveal"], groups.reveal_command),
+        (["leaderboard"], groups.leaderboard_command),
+        (["subscribe"], groups.subscribe_command),
+        (["unsubscribe"], groups.unsubscribe_command),
+        (["settings"], groups.settings_command),
+        (["topics"], groups.topics_command),
+        (["delete_group"], groups.delete_group_command),
+        (["help", "start"], groups.help_command),
+    )
+    for names, command in group_commands:
+        application.add_handler(CommandHandler(names, command, filters=in_groups))
+    # The private chat's own commands, typed in a group: one line saying where they work.
+    private_only = [name for name, _ in texts.COMMANDS if name not in {n for names, _ in group_commands for n in names}]
+    application.add_handler(CommandHandler(private_only, groups.private_only_command, filters=in_groups))
+    application.add_handler(
+        MessageHandler(in_groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, groups.reply_answer)
+    )
+    # 2. Private chat: edited messages first, so an edited "/hint" is not run again as a command.
+    application.add_handler(MessageHandler(private & filters.UpdateType.EDITED, messages.edited_message))
+    # 3. The commands of the menu (and /next as an alias of /question). The conversation service
     #    decides whether /hint, /answer, /skip, /cancel and /question act on a round or on practice.
     commands: tuple[tuple[list[str], Handler], ...] = (
         (["start"], practice.start),
@@ -174,25 +217,21 @@ def build_application(
         (["decks"], admin.waiting_decks_command),
     )
     for names, command in commands:
-        application.add_handler(CommandHandler(names, command))
-    # 3. Any other command: after the known ones, before free text would take it as an answer.
-    application.add_handler(MessageHandler(filters.COMMAND, messages.unknown_command))
-    # 4. Inline buttons: one handler per button action, each seeing only its own well-formed data
-    #    (callbacks.py builds and parses all of it); anything else is an unknown button.
+        application.add_handler(CommandHandler(names, command, filters=private))
+    # 4. Any other command in private: after the known ones, before free text would take it as an answer.
+    application.add_handler(MessageHandler(private & filters.COMMAND, messages.unknown_command))
+    # 5. Inline buttons (private chats only, see -1): one handler per button action, each seeing only
+    #    its own well-formed data (callbacks.py builds and parses all of it); anything else is unknown.
     for button, pressed in BUTTONS:
         application.add_handler(CallbackQueryHandler(pressed, pattern=button.matches))
     application.add_handler(CallbackQueryHandler(messages.unknown_button))
-    # 5. A file in a private chat is a deck of the sender's own questions.
-    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, decks.deck_received))
-    # 6. Free text in a private chat is an answer (or earns a nudge).
-    application.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, practice.text_answer)
-    )
-    # 7. Everything else a user can send privately (stickers, photos, voice, ...).
-    application.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, messages.unsupported_message)
-    )
-    # 8. Last: the one error handler, which logs and apologises.
+    # 6. A file in a private chat is a deck of the sender's own questions.
+    application.add_handler(MessageHandler(private & filters.Document.ALL, decks.deck_received))
+    # 7. Free text in a private chat is an answer (or earns a nudge).
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, practice.text_answer))
+    # 8. Everything else a user can send privately (stickers, photos, voice, ...).
+    application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, messages.unsupported_message))
+    # 9. Last: the one error handler, which logs and apologises.
     application.add_error_handler(messages.error_handler)
     return application
 
@@ -237,6 +276,8 @@ def run(settings: Settings) -> None:
         default_timezone=settings.default_timezone,
         default_daily_time=settings.default_daily_time,
         push_grace=dtm.timedelta(minutes=settings.push_grace_minutes),
+        group_question_time=dtm.timedelta(hours=settings.group_question_hours),
+        group_cooldown=dtm.timedelta(minutes=settings.group_cooldown_minutes),
     )
     application = build_application(settings, services, engine=engine, migrate_on_start=True)
     logger.info("Starting with %d questions in %d topics", len(bank.questions), len(bank.topics))

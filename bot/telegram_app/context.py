@@ -17,10 +17,13 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 from bot.services.conversation import Conversation
 from bot.services.daily import DailyPush
 from bot.services.decks import UserDecks
+from bot.services.groups import Groups
 from bot.services.library import Library
 
-if TYPE_CHECKING:  # the push runner's module imports this one, for its job's Context
+if TYPE_CHECKING:  # the push runners' modules import this one, for their jobs' Context
     from bot.telegram_app.daily import PushRunner
+    from bot.telegram_app.group_daily import GroupPushRunner
+    from bot.telegram_app.handlers.groups import AdminCache
 
 
 class BotServices:
@@ -36,6 +39,12 @@ class BotServices:
     """The daily question's claims and outcomes (and /admin's figures)."""
     push_runner: PushRunner
     """Claims due daily questions and sends them (the push job's)."""
+    groups: Groups
+    """Every action in a study group."""
+    group_push_runner: GroupPushRunner
+    """Posts the groups' daily questions and closes expired ones (the group push job's)."""
+    group_admins: AdminCache
+    """Who administers which group, as Telegram said a moment ago."""
     admin_ids: frozenset[int] = frozenset()
     """``ADMIN_IDS``: who may use /admin, /reload and /decks, and publish decks."""
 

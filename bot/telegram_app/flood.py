@@ -20,6 +20,7 @@ from enum import Enum
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
@@ -153,17 +154,17 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         if not isinstance(update, Update) or update.effective_user is None:
             await coroutine
             return
-        user = update.effective_user
-        admission = self._guard.admit(user.id) if self._guard is not None else Admission.PROCESS
+        sender = _sender_id(update)
+        admission = self._guard.admit(sender) if self._guard is not None else Admission.PROCESS
         if admission is not Admission.PROCESS:
             _discard(coroutine)
             if admission is Admission.NOTIFY:
-                logger.info("User %d is flooding; further messages are dropped for now", user.id)
+                logger.info("User %d is flooding; further messages are dropped for now", sender)
                 await _notify_flood(update)
             return
-        entry = self._locks.get(user.id)
+        entry = self._locks.get(sender)
         if entry is None:
-            entry = self._locks[user.id] = _UserLock(asyncio.Lock())
+            entry = self._locks[sender] = _UserLock(asyncio.Lock())
         entry.users += 1
         try:
             async with entry.lock:
@@ -171,7 +172,17 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         finally:
             entry.users -= 1
             if entry.users == 0:
-                del self._locks[user.id]
+                del self._locks[sender]
+
+
+def _sender_id(update: Update) -> int:
+    """Whose turn and flood bucket an update is: the user's, or for a message written as a chat (an
+    anonymous group administrator, whose ``from`` is the one GroupAnonymousBot of every group) that chat's."""
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None:
+        return message.sender_chat.id
+    assert update.effective_user is not None
+    return update.effective_user.id
 
 
 def _discard(coroutine: Awaitable[Any]) -> None:
@@ -183,7 +194,7 @@ def _discard(coroutine: Awaitable[Any]) -> None:
 async def _notify_flood(update: Update) -> None:
     """Tell the flooding user to slow down (best effort: a failure here is only logged)."""
     chat = update.effective_chat
-    if chat is None:
+    if chat is None or chat.type != ChatType.PRIVATE:  # a group's chat is shared: the flood is dropped quietly
         return
     try:
         await update.get_bot().send_message(chat.id, texts.SLOW_DOWN)

@@ -1,16 +1,20 @@
 """A Telegram Bot API emulator for end-to-end tests of the bot (see README.md)."""
 
-from .client import CallbackPress, EmulatedUser, GroupChat
+from .chats import GroupChat
+from .client import CallbackPress, EmulatedUser
 from .faults import CallRecord, Fault, RateLimit
 from .formatting import EntityParseError, find_entities, parse_html, utf16_len
 from .media import StoredFile, make_png
+from .members import GROUP_ANONYMOUS_BOT, GROUP_ANONYMOUS_BOT_ID
 from .protocol import ApiError
-from .ptb import make_bot, run_polling
+from .ptb import make_bot, run_polling, unknown_fields
 from .server import DEFAULT_TOKEN, TelegramEmulator, WaitTimeoutError
-from .state import BotEvent, CallbackAnswer, ChatAction, StoredMessage
+from .state import BotEvent, CallbackAnswer, ChatAction, Membership, StoredMessage
 
 __all__ = [
     "DEFAULT_TOKEN",
+    "GROUP_ANONYMOUS_BOT",
+    "GROUP_ANONYMOUS_BOT_ID",
     "ApiError",
     "BotEvent",
     "CallRecord",
@@ -21,6 +25,7 @@ __all__ = [
     "EntityParseError",
     "Fault",
     "GroupChat",
+    "Membership",
     "RateLimit",
     "StoredFile",
     "StoredMessage",
@@ -31,5 +36,6 @@ __all__ = [
     "make_png",
     "parse_html",
     "run_polling",
+    "unknown_fields",
     "utf16_len",
 ]

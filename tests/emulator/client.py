@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .formatting import merge_auto_entities
 from .media import guess_mime_type, image_size, make_png
+from .members import bot_sees, sender_fields
 from .messaging import media_json, photo_json, store_photo_sizes
 from .state import CallbackAnswer, CallbackQueryRecord, ChatState, StoredMessage
 
 if TYPE_CHECKING:
+    from .chats import GroupChat
     from .server import TelegramEmulator
 
 JSON = dict[str, Any]
@@ -29,22 +31,18 @@ class HasMessageId(Protocol):
         """The message id."""
 
 
+class HasChatAndMessageId(HasMessageId, Protocol):
+    """A message that knows its chat: a StoredMessage, or PTB's telegram.Message."""
+
+    @property
+    def chat_id(self) -> int:
+        """The chat's id."""
+
+
 MessageRef = HasMessageId | int
 
 _DEFAULT_VOICE = b"OggS\x00\x02" + bytes(58)
 _DEFAULT_STICKER = b"RIFF\x1a\x00\x00\x00WEBPVP8 " + bytes(14)
-
-
-@dataclass(frozen=True)
-class GroupChat:
-    """A group or supergroup created with TelegramEmulator.create_group()."""
-
-    state: ChatState
-
-    @property
-    def id(self) -> int:
-        """The (negative) chat id."""
-        return self.state.id
 
 
 @dataclass(frozen=True)
@@ -131,6 +129,16 @@ class EmulatedUser:
         if found:
             fields["entities"] = found
         return self._send(fields, chat, reply_to)
+
+    def reply(self, message: HasChatAndMessageId, text: str, *, entities: list[JSON] | None = None) -> StoredMessage:
+        """Reply with ``text`` to ``message`` (often the bot's) in the chat it is in; the
+        update's ``reply_to_message`` carries the replied message."""
+        chat_state = self.state.chats[message.chat_id]
+        fields: JSON = {"text": text}
+        found = merge_auto_entities(text, list(entities or []))
+        if found:
+            fields["entities"] = found
+        return self._send_in(chat_state, fields, message)
 
     def send_command(
         self, command: str, args: str = "", *, mention_bot: bool = False, chat: GroupChat | None = None
@@ -343,41 +351,45 @@ class EmulatedUser:
 
     def _send(self, fields: JSON, chat: GroupChat | None, reply_to: MessageRef | None) -> StoredMessage:
         """Store the user's message and queue the update for the bot."""
-        chat_state = self._chat(chat)
+        return self._send_in(self._chat(chat), fields, reply_to)
+
+    def _send_in(self, chat_state: ChatState, fields: JSON, reply_to: MessageRef | None) -> StoredMessage:
+        """Store the user's message in ``chat_state`` and queue the update for the bot.
+
+        In a group the user must be a member; an anonymous administrator's message comes
+        from GroupAnonymousBot with ``sender_chat`` set to the group.
+        """
         if reply_to is not None:
             reply_id = reply_to if isinstance(reply_to, int) else reply_to.message_id
-            quoted = chat_state.messages[reply_id].snapshot()
+            replied = chat_state.messages.get(reply_id)
+            if replied is None or replied.deleted:
+                raise LookupError(f"no message {reply_id} to reply to in chat {chat_state.id}")
+            quoted = replied.snapshot()
             quoted.pop("reply_to_message", None)
             fields = {"reply_to_message": quoted, **fields}
+        sender = self._user
         if chat_state.type == "private":
             chat_state.started = True
             if chat_state.blocked:
                 # Writing to a blocked bot means pressing "Restart", which unblocks it.
                 self.emulator.set_blocked(self.id, False)
-        message = self.state.add_message(chat_state, self._user, fields, from_bot=False)
+        else:
+            self._check_can_write(chat_state)
+            sender, extra = sender_fields(chat_state, self._user)
+            fields = {**extra, **fields}
+        message = self.state.add_message(chat_state, sender, fields, from_bot=False)
         self._deliver("message", message, chat_state)
         return message
+
+    def _check_can_write(self, chat_state: ChatState) -> None:
+        """A user can write only in a group they are in, and not in one that was upgraded."""
+        if chat_state.migrated_to is not None:
+            raise LookupError(f"chat {chat_state.id} was upgraded to supergroup {chat_state.migrated_to}")
+        if not chat_state.is_member(self.id):
+            raise LookupError(f"{self.first_name} is not a member of chat {chat_state.id}")
 
     def _deliver(self, kind: str, message: StoredMessage, chat_state: ChatState) -> None:
         """Queue an update for ``message`` if the bot would receive it."""
         self.last_update = None
-        if chat_state.type != "private" and not self._bot_sees(message, chat_state):
-            return
-        self.last_update = self.state.updates.push(kind, message.snapshot())
-
-    def _bot_sees(self, message: StoredMessage, chat_state: ChatState) -> bool:
-        """Group delivery rules: membership, and privacy mode (commands and replies only)."""
-        if self.state.bot.id not in chat_state.members:
-            return False
-        if not self.state.bot.privacy_mode:
-            return True
-        replied = message.data.get("reply_to_message", {})
-        if replied.get("from", {}).get("id") == self.state.bot.id:
-            return True
-        text = message.text or message.caption or ""
-        for entity in message.entities:
-            if entity["type"] == "bot_command" and entity["offset"] == 0:
-                command = text[: entity["length"]]
-                target = command.split("@", 1)[1] if "@" in command else None
-                return target is None or target.lower() == self.state.bot.username.lower()
-        return False
+        if bot_sees(self.state, chat_state, message):
+            self.last_update = self.state.updates.push(kind, message.snapshot())

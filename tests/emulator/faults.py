@@ -78,7 +78,8 @@ class FaultPlan:
 
 @dataclass
 class RateLimit:
-    """Flood control settings: at most N counted calls per second, globally and per chat."""
+    """Flood control settings: at most N counted calls per second globally and per chat, and
+    per minute in each group or supergroup (Telegram's "about 20 messages per minute")."""
 
     global_per_second: int | None = 30
     per_chat_per_second: int | None = None
@@ -87,6 +88,7 @@ class RateLimit:
     retry_after: int | None = None
     _global: deque[float] = field(default_factory=deque)
     _chats: dict[str, deque[float]] = field(default_factory=dict)
+    _groups: dict[str, deque[float]] = field(default_factory=dict)
 
     def check(self, method: str, chat_id: str | None, is_group: bool, now: float) -> None:
         """Raise a 429 ApiError if this call exceeds a limit; otherwise count it."""
@@ -95,12 +97,10 @@ class RateLimit:
         windows: list[tuple[deque[float], int, float]] = []
         if self.global_per_second:
             windows.append((self._global, self.global_per_second, 1.0))
-        if chat_id is not None:
-            per_chat = self._chats.setdefault(chat_id, deque())
-            if is_group and self.per_group_per_minute:
-                windows.append((per_chat, self.per_group_per_minute, 60.0))
-            elif self.per_chat_per_second:
-                windows.append((per_chat, self.per_chat_per_second, 1.0))
+        if chat_id is not None and self.per_chat_per_second:
+            windows.append((self._chats.setdefault(chat_id, deque()), self.per_chat_per_second, 1.0))
+        if chat_id is not None and is_group and self.per_group_per_minute:
+            windows.append((self._groups.setdefault(chat_id, deque()), self.per_group_per_minute, 60.0))
         for window, limit, span in windows:
             while window and window[0] <= now - span:
                 window.popleft()

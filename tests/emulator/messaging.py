@@ -15,8 +15,8 @@ from .formatting import (
     validate_entities,
 )
 from .media import StoredFile, guess_mime_type, image_size, make_png, photo_sizes
-from .protocol import Params, bad_request, forbidden
-from .state import ChatState, EmulatorState, StoredMessage
+from .protocol import ApiError, Params, bad_request, forbidden
+from .state import ACTIVE_STATUSES, ChatState, EmulatorState, StoredMessage
 
 JSON = dict[str, Any]
 
@@ -68,7 +68,11 @@ class MessageBuilder:
     # ----------------------------------------------------------------- chats ----
 
     def chat(self, chat_ref: int | str) -> ChatState:
-        """Resolve a chat id or @username; 400 "chat not found" if unknown."""
+        """Resolve a chat id or @username; 400 "chat not found" if unknown to the bot.
+
+        A group the bot has never been in is unknown to it, unless it is a public
+        supergroup (one with a username).
+        """
         if isinstance(chat_ref, str):
             # Bots can address public groups/channels by @username, but not users.
             name = chat_ref[1:].lower()
@@ -77,28 +81,54 @@ class MessageBuilder:
                     return candidate
             raise bad_request("chat not found")
         found = self.state.chats.get(chat_ref)
-        if found is None:
+        if found is None or (
+            found.is_group and self.state.bot_membership(found) is None and not found.chat.get("username")
+        ):
             raise bad_request("chat not found")
         return found
 
     def writable_chat(self, params: Params) -> ChatState:
         """The target chat of a call that writes to it, after permission checks."""
         chat = self.chat(params.chat_id())
-        self.check_can_write(chat)
+        self.check_access(chat, "write")
         return chat
 
-    def check_can_write(self, chat: ChatState) -> None:
-        """403 if the bot may not write to ``chat`` (blocked, never started, not a member)."""
+    def check_access(self, chat: ChatState, access: str) -> None:
+        """Raise Telegram's error if the bot may not ``access`` the chat.
+
+        ``access`` is "read" (getChat, getChatMember about itself), "members" (other
+        members) or "write" (sending, editing, deleting), as in the Bot API server's
+        check_chat_access: a basic group refuses members and writes once upgraded (400
+        with migrate_to_chat_id) or after the bot was removed; a supergroup refuses a bot
+        that was kicked from it, and a private one any bot that is not in it.
+        """
         if chat.type == "private":
-            if chat.blocked:
+            if access == "write" and chat.blocked:
                 raise forbidden("bot was blocked by the user")
-            if not chat.started:
+            if access == "write" and not chat.started:
                 raise forbidden("bot can't initiate conversation with a user")
-        elif self.state.bot.id not in chat.members:
-            kind = "supergroup" if chat.type == "supergroup" else "group"
-            if chat.type == "channel":
+            return
+        if chat.type == "channel":
+            if access == "write" and not chat.is_member(self.state.bot.id):
                 raise bad_request("need administrator rights in the channel chat")
-            raise forbidden(f"bot is not a member of the {kind} chat")
+            return
+        bot = self.state.bot_membership(chat)
+        status = bot.status if bot is not None else "left"
+        if chat.type == "group":
+            if access == "read":
+                return
+            if chat.migrated_to is not None:
+                raise ApiError(
+                    400,
+                    "Bad Request: group chat was upgraded to a supergroup chat",
+                    {"migrate_to_chat_id": chat.migrated_to},
+                )
+        elif status != "kicked" and chat.chat.get("username") and access != "write":
+            return
+        if status == "kicked":
+            raise forbidden(f"bot was kicked from the {chat.type} chat")
+        if status not in ACTIVE_STATUSES:
+            raise forbidden(f"bot is not a member of the {chat.type} chat")
 
     def message(self, chat: ChatState, message_id: int) -> StoredMessage | None:
         """A message of ``chat`` that still exists."""

@@ -11,9 +11,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .media import MAX_DOWNLOAD_SIZE
+from .members import MemberApi
 from .messaging import MessageBuilder, media_json, photo_json
 from .protocol import Params, bad_request, conflict
-from .state import CallbackAnswer, ChatAction, ChatState, EmulatorState
+from .state import CallbackAnswer, ChatAction, ChatState, EmulatorState, StoredMessage
 
 JSON = dict[str, Any]
 Handler = Callable[[Params], Awaitable[Any]]
@@ -40,6 +41,12 @@ _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _SIMPLE_SCOPES = frozenset({"default", "all_private_chats", "all_group_chats", "all_chat_administrators"})
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _MAX_COMMANDS = 100
+# ChatPermissions of ordinary group members, all granted in a new group.
+_MEMBER_PERMISSIONS = (
+    "can_send_messages can_send_audios can_send_documents can_send_photos can_send_videos can_send_video_notes "
+    "can_send_voice_notes can_send_polls can_send_other_messages can_add_web_page_previews can_react_to_messages "
+    "can_edit_tag can_change_info can_invite_users can_pin_messages can_manage_topics"
+).split()
 _TERMINATED = "terminated by other getUpdates request; make sure that only one bot instance is running"
 
 
@@ -104,8 +111,8 @@ class BotApi:
             "getMyName": self.get_my_name,
             "getFile": self.get_file,
             "getChat": self.get_chat,
-            "getChatMember": self.get_chat_member,
         }
+        table.update(MemberApi(self.state, self.build).handlers())
         for method, kind in MEDIA_METHODS.items():
             table[method] = self._media_handler(kind)
         return table
@@ -304,12 +311,13 @@ class BotApi:
         return self.build.apply_edit(message, {"reply_markup": self.build.inline_markup(params)})
 
     async def delete_message(self, params: Params) -> bool:
-        """deleteMessage: the bot's messages anywhere, others' in private chats, < 48 h old."""
-        chat = self.build.chat(params.chat_id())
+        """deleteMessage: the bot's own messages, others' in private chats or as a group
+        administrator with can_delete_messages; at most 48 h old."""
+        chat = self._deleting_in(params)
         message = self.build.message(chat, params.required_integer("message_id"))
         if message is None:
             raise bad_request("message to delete not found")
-        if not message.from_bot and chat.type != "private":
+        if not self._may_delete(chat, message):
             raise bad_request("message can't be deleted")
         if self.state.now() - int(message.data["date"]) > 48 * 3600:
             raise bad_request("message can't be deleted for everyone")
@@ -319,16 +327,30 @@ class BotApi:
 
     async def delete_messages(self, params: Params) -> bool:
         """deleteMessages: missing messages are skipped."""
-        chat = self.build.chat(params.chat_id())
+        chat = self._deleting_in(params)
         ids = params.json_value("message_ids", "message identifiers")
         if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
             raise bad_request("message identifiers are not specified")
         for message_id in ids:
             message = self.build.message(chat, int(message_id))
-            if message is not None and (message.from_bot or chat.type == "private"):
+            if message is not None and self._may_delete(chat, message):
                 message.deleted = True
                 self.state.record_event("deleted", message)
         return True
+
+    def _deleting_in(self, params: Params) -> ChatState:
+        """The chat of a delete call (a group must let the bot write; a private chat needn't)."""
+        chat = self.build.chat(params.chat_id())
+        if chat.type != "private":
+            self.build.check_access(chat, "write")
+        return chat
+
+    def _may_delete(self, chat: ChatState, message: StoredMessage) -> bool:
+        """Whether the bot may delete ``message`` for everyone."""
+        if message.from_bot or chat.type == "private":
+            return True
+        bot = self.state.bot_membership(chat)
+        return bot is not None and bot.status == "administrator" and bot.rights.get("can_delete_messages", True)
 
     # ------------------------------------------------------------ callbacks ----
 
@@ -472,34 +494,25 @@ class BotApi:
         }
 
     async def get_chat(self, params: Params) -> JSON:
-        """getChat: a ChatFullInfo with the required fields."""
+        """getChat: a ChatFullInfo with the required fields (and a group's permissions)."""
         chat = self.build.chat(params.chat_id())
+        self.build.check_access(chat, "read")
         info = dict(chat.chat)
+        gifts = chat.type == "private"
         info.update(
             accent_color_id=0,
             max_reaction_count=11,
             accepted_gift_types={
-                "unlimited_gifts": True,
-                "limited_gifts": True,
-                "unique_gifts": True,
-                "premium_subscription": True,
-                "gifts_from_channels": True,
+                "unlimited_gifts": gifts,
+                "limited_gifts": gifts,
+                "unique_gifts": gifts,
+                "premium_subscription": gifts,
+                "gifts_from_channels": gifts,
             },
         )
+        if chat.is_group:
+            info["permissions"] = dict.fromkeys(_MEMBER_PERMISSIONS, True)
         return info
-
-    async def get_chat_member(self, params: Params) -> JSON:
-        """getChatMember: "member" for the bot and members, "left" for other known users."""
-        chat = self.build.chat(params.chat_id())
-        user_id = params.required_integer("user_id")
-        user = self.state.user_json(user_id)
-        if user is None:
-            raise bad_request("user not found")
-        members = {chat.id, self.state.bot.id} if chat.type == "private" else chat.members
-        is_member = user_id in members
-        if is_member and chat.type == "private" and chat.blocked and user_id == self.state.bot.id:
-            return {"status": "kicked", "user": user, "until_date": 0}
-        return {"status": "member" if is_member else "left", "user": user}
 
 
 def scope_name(build: MessageBuilder, scope: Any) -> str:

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiohttp import web
 from telegram.ext import ApplicationBuilder
 
-from .client import EmulatedUser, GroupChat
+from .chats import GroupChat
+from .client import EmulatedUser
 from .faults import CallLog, CallRecord, Fault, FaultPlan, RateLimit
 from .media import StoredFile
+from .members import push_member_update
 from .methods import BotApi, Handler, effective_commands, sleep_or_close
 from .protocol import ApiError, Params, Upload, bad_request, forbidden
 from .state import (
@@ -26,6 +28,7 @@ from .state import (
     ChatAction,
     ChatState,
     EmulatorState,
+    Membership,
     StoredMessage,
 )
 from .webhook import WebhookDeliverer
@@ -94,6 +97,7 @@ class TelegramEmulator:
         first_update_id: int = 100_000_001,
         callback_answer_timeout: float | None = None,
         clock: Callable[[], float] = time.time,
+        rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if host not in _LOOPBACK:
             raise ValueError("the emulator only listens on loopback addresses")
@@ -110,6 +114,7 @@ class TelegramEmulator:
             ),
             clock,
             first_update_id,
+            rate_clock,
         )
         self.calls = CallLog()
         self.faults = FaultPlan()
@@ -128,7 +133,6 @@ class TelegramEmulator:
         self._url = ""
         self._cursors: dict[tuple[int | None, tuple[str, ...]], int] = {}
         self._next_user_id = 700_000_001
-        self._next_group_id = 1
 
     # ------------------------------------------------------------ lifecycle ----
 
@@ -256,7 +260,7 @@ class TelegramEmulator:
             return
         chat = self._chat_for(record.chat_id)
         is_group = chat is not None and chat.type != "private"
-        self.rate_limit.check(record.method, record.chat_id, is_group, time.monotonic())
+        self.rate_limit.check(record.method, record.chat_id, is_group, self.state.rate_clock())
 
     def _chat_for(self, chat_id: str | None) -> ChatState | None:
         """The chat a raw chat_id parameter refers to, if it's a known numeric id."""
@@ -439,20 +443,50 @@ class TelegramEmulator:
         title: str = "Test Group",
         members: Iterable[EmulatedUser] = (),
         *,
+        creator: EmulatedUser | None = None,
+        admins: Iterable[EmulatedUser] = (),
         supergroup: bool = False,
         username: str | None = None,
         bot_is_member: bool = True,
+        privacy_mode: bool | None = None,
     ) -> GroupChat:
-        """Create a group (or supergroup) chat with these users (and the bot) in it."""
-        number = self._next_group_id
-        self._next_group_id += 1
-        chat_id = -(1_000_000_000_000 + number) if supergroup else -(4_000_000_000 + number)
-        chat: JSON = {"id": chat_id, "type": "supergroup" if supergroup else "group", "title": title}
+        """Create a group (or supergroup) with these users in it, quietly: no update is queued.
+
+        The creator is ``creator``, else the first member; ``admins`` become administrators
+        (they join ``members`` if not listed). With ``bot_is_member`` the bot was already in
+        the group when the test began; otherwise add it with ``group.add_bot(by=...)``, which
+        sends the updates Telegram sends. ``privacy_mode`` overrides the bot's setting here.
+        A supergroup with a ``username`` is public.
+        """
+        member_list, admin_list = list(members), list(admins)
+        people = member_list + [admin for admin in admin_list if admin not in member_list]
+        owner = creator or (people[0] if people else None)
+        roles: dict[int, Membership] = {user.id: Membership("member") for user in people}
+        roles.update({user.id: Membership("administrator") for user in admin_list})
+        if owner is not None:
+            roles[owner.id] = Membership("creator")
+        if bot_is_member:
+            roles[self.bot_id] = Membership("member")
+        chat: JSON = {"id": self.state.new_group_id(supergroup=supergroup), "title": title}
         if username:
             chat["username"] = username
-        member_ids = {user.id for user in members} | ({self.bot_id} if bot_is_member else set())
-        state = self.state.add_chat(chat, members=member_ids)
-        return GroupChat(state)
+        chat["type"] = "supergroup" if supergroup else "group"
+        state = self.state.add_chat(chat, members=roles)
+        state.privacy_mode = privacy_mode
+        return GroupChat(self, state.id)
+
+    def group(self, chat_id: int) -> GroupChat:
+        """The group or supergroup with this id (KeyError if there is none); for an upgraded
+        group, the handle follows it to its supergroup."""
+        if not self.state.chats[chat_id].is_group:
+            raise KeyError(chat_id)
+        return GroupChat(self, chat_id)
+
+    def set_privacy_mode(self, enabled: bool) -> None:
+        """Change the bot's privacy mode (BotFather's /setprivacy), as getMe reports it.
+        It applies to every group without its own ``privacy_mode``."""
+        self.state.bot.privacy_mode = enabled
+        self.state.bot.user["can_read_all_group_messages"] = not enabled
 
     def set_blocked(self, user_id: int, blocked: bool = True) -> None:
         """Persistent "user blocked the bot" flag: every write to the private chat gets
@@ -461,22 +495,9 @@ class TelegramEmulator:
         if chat.blocked == blocked:
             return
         chat.blocked = blocked
-        statuses = ("member", "kicked") if blocked else ("kicked", "member")
-        bot_user = self.state.bot_user_json()
-        members: list[JSON] = [{"status": status, "user": bot_user} for status in statuses]
-        for member in members:
-            if member["status"] == "kicked":
-                member["until_date"] = 0
-        self.state.updates.push(
-            "my_chat_member",
-            {
-                "chat": chat.chat,
-                "from": self.state.users[user_id],
-                "date": self.state.now(),
-                "old_chat_member": members[0],
-                "new_chat_member": members[1],
-            },
-        )
+        member, kicked = Membership("member"), Membership("kicked")
+        old, new = (member, kicked) if blocked else (kicked, member)
+        push_member_update(self.state, chat, self.bot_id, old=old, new=new, actor=self.state.users[user_id])
 
     def register_url(self, url: str, content: bytes, mime_type: str | None = None) -> None:
         """Content the emulator "downloads" when the bot sends media by this URL."""
@@ -544,6 +565,24 @@ class TelegramEmulator:
         if stored is None:
             raise KeyError(file_id)
         return stored
+
+    def send_times(self, chat_id: int) -> list[float]:
+        """When the bot sent each message to a chat, on ``rate_clock`` (deleted ones too)."""
+        return [e.at for e in self.state.events if e.kind == "sent" and e.chat_id == chat_id]
+
+    def peak_sends(self, window: float = 60.0, *, groups_only: bool = True) -> dict[int, int]:
+        """Per chat, the most messages the bot sent within any ``window`` seconds (on
+        ``rate_clock``). Only groups and supergroups unless ``groups_only=False``.
+
+        ``max(emu.peak_sends(60).values(), default=0) <= 20`` checks Telegram's limit of
+        about 20 messages per minute in a group.
+        """
+        times: dict[int, list[float]] = {}
+        for event in self.state.events:
+            chat = self.state.chats.get(event.chat_id)
+            if event.kind == "sent" and chat is not None and (chat.is_group or not groups_only):
+                times.setdefault(event.chat_id, []).append(event.at)
+        return {chat_id: _peak(sorted(stamps), window) for chat_id, stamps in times.items()}
 
     def pending_updates(self) -> list[JSON]:
         """Updates not yet confirmed by the bot."""
@@ -649,6 +688,16 @@ def _bot_profile(
         "has_main_web_app": False,
     }
     return BotProfile(user=user, privacy_mode=privacy_mode, name=first_name)
+
+
+def _peak(stamps: list[float], window: float) -> int:
+    """The most ``stamps`` (sorted) within any half-open span of ``window`` seconds."""
+    best, first = 0, 0
+    for last, stamp in enumerate(stamps):
+        while stamp - stamps[first] >= window:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
 
 
 def _error_response(error: ApiError) -> web.Response:

@@ -29,6 +29,8 @@ UPDATE_TYPES = tuple(
 )
 # Sent only when explicitly listed in allowed_updates.
 OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+# ChatMember statuses of someone who is in the chat (restricted members are not modelled).
+ACTIVE_STATUSES = frozenset({"creator", "administrator", "member"})
 
 
 class Notifier:
@@ -137,14 +139,56 @@ class StoredMessage:
             f"no inline button text={text!r} data={data!r} on message {self.message_id}; buttons: {self.buttons}"
         )
 
+    @property
+    def from_user_id(self) -> int | None:
+        """Id of Message.from (GroupAnonymousBot's for an anonymous administrator)."""
+        sender = self.data.get("from")
+        return int(sender["id"]) if isinstance(sender, dict) else None
+
+    @property
+    def reply_to_message_id(self) -> int | None:
+        """Id of the message this one replies to (the bot's reply_parameters, or a user's reply)."""
+        replied = self.data.get("reply_to_message")
+        return int(replied["message_id"]) if isinstance(replied, dict) else None
+
     def snapshot(self) -> JSON:
         """A deep copy of the current Message object."""
         return copy.deepcopy(self.data)
 
 
 @dataclass
+class Membership:
+    """Someone's standing in a group: a ChatMember status and what goes with it.
+
+    ``rights`` overrides administrator rights (``can_pin_messages=False``, ...);
+    ``until_date`` is the end of a ban (0 = forever).
+    """
+
+    status: str
+    is_anonymous: bool = False
+    custom_title: str | None = None
+    rights: dict[str, bool] = field(default_factory=dict)
+    until_date: int = 0
+
+    @property
+    def is_member(self) -> bool:
+        """Whether this is someone in the chat (creator, administrator or member)."""
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether this is the creator or an administrator."""
+        return self.status in ("creator", "administrator")
+
+
+@dataclass
 class ChatState:
-    """A chat: its Chat object, messages and per-chat flags."""
+    """A chat: its Chat object, messages and per-chat flags.
+
+    Groups also have ``members`` (user id -> Membership, the bot included, and people
+    who left or were removed), a ``privacy_mode`` fixed when the bot joined (None: the
+    bot's current setting), and the ids of the chats a migration links.
+    """
 
     chat: JSON
     chat_instance: str
@@ -152,8 +196,11 @@ class ChatState:
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     blocked: bool = False
     started: bool = True
-    members: set[int] = field(default_factory=set)
+    members: dict[int, Membership] = field(default_factory=dict)
     reply_keyboard: JSON | None = None
+    privacy_mode: bool | None = None
+    migrated_to: int | None = None
+    migrated_from: int | None = None
 
     @property
     def id(self) -> int:
@@ -165,10 +212,28 @@ class ChatState:
         """private, group, supergroup or channel."""
         return str(self.chat["type"])
 
+    @property
+    def is_group(self) -> bool:
+        """Whether this is a group or a supergroup."""
+        return self.type in ("group", "supergroup")
+
+    def is_member(self, user_id: int) -> bool:
+        """Whether ``user_id`` is in the group now (creator, administrator or member)."""
+        membership = self.members.get(user_id)
+        return membership is not None and membership.is_member
+
+    def is_admin(self, user_id: int) -> bool:
+        """Whether ``user_id`` is the group's creator or one of its administrators."""
+        membership = self.members.get(user_id)
+        return membership is not None and membership.is_admin
+
 
 @dataclass(frozen=True)
 class BotEvent:
-    """Something the bot did to a message: sent, edited or deleted it."""
+    """Something the bot did to a message: sent, edited or deleted it.
+
+    ``at`` is on the emulator's ``rate_clock`` (time.monotonic unless a test gave another).
+    """
 
     seq: int
     kind: str
@@ -309,9 +374,16 @@ class BotProfile:
 class EmulatorState:
     """Everything the emulator knows; shared by the HTTP API and the test-user side."""
 
-    def __init__(self, bot: BotProfile, clock: Callable[[], float], first_update_id: int) -> None:
+    def __init__(
+        self,
+        bot: BotProfile,
+        clock: Callable[[], float],
+        first_update_id: int,
+        rate_clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.bot = bot
         self.clock = clock
+        self.rate_clock = rate_clock
         self.notifier = Notifier()
         self.updates = UpdateQueue(first_update_id, self.notifier)
         self.files = FileStore()
@@ -327,6 +399,7 @@ class EmulatorState:
         self.closing = False
         self._event_seq = itertools.count(1)
         self._query_seq = itertools.count(1)
+        self._group_seq = itertools.count(1)
 
     def now(self) -> int:
         """Current Unix time in whole seconds (the unit of every Bot API date)."""
@@ -344,13 +417,26 @@ class EmulatorState:
         keys = ("id", "is_bot", "first_name", "username")
         return {key: self.bot.user[key] for key in keys}
 
-    def add_chat(self, chat: JSON, *, started: bool = True, members: set[int] | None = None) -> ChatState:
+    def add_chat(self, chat: JSON, *, started: bool = True, members: dict[int, Membership] | None = None) -> ChatState:
         """Register a chat."""
         chat_id = int(chat["id"])
         instance = str((chat_id * 6364136223846793005 + self.bot.id) % (2**63))
-        state = ChatState(chat=chat, chat_instance=instance, started=started, members=members or set())
+        state = ChatState(chat=chat, chat_instance=instance, started=started, members=members or {})
         self.chats[chat_id] = state
         return state
+
+    def new_group_id(self, *, supergroup: bool) -> int:
+        """A fresh chat id: -100 and ten digits for a supergroup, -4 and nine for a group."""
+        number = next(self._group_seq)
+        return -(1_000_000_000_000 + number) if supergroup else -(4_000_000_000 + number)
+
+    def bot_membership(self, chat: ChatState) -> Membership | None:
+        """The bot's standing in a group (None if it has never been in it)."""
+        return chat.members.get(self.bot.id)
+
+    def privacy_mode_in(self, chat: ChatState) -> bool:
+        """Whether privacy mode applies to what the bot receives from ``chat``."""
+        return self.bot.privacy_mode if chat.privacy_mode is None else chat.privacy_mode
 
     def add_message(self, chat: ChatState, sender: JSON, fields: JSON, *, from_bot: bool) -> StoredMessage:
         """Append a new message to ``chat`` and return it."""
@@ -374,7 +460,7 @@ class EmulatorState:
             chat_id=message.chat_id,
             message=message,
             snapshot=message.snapshot(),
-            at=time.monotonic(),
+            at=self.rate_clock(),
         )
         self.events.append(event)
         self.notifier.notify()

@@ -10,6 +10,7 @@ from telegram.error import Forbidden
 
 from bot.rendering import texts
 from bot.telegram_app.context import Context
+from bot.telegram_app.handlers import groups
 from bot.telegram_app.replies import send, sender
 
 logger = logging.getLogger(__name__)
@@ -56,9 +57,13 @@ async def unknown_button(update: Update, context: Context) -> None:
 
 
 async def chat_member_changed(update: Update, context: Context) -> None:
-    """The user blocked the bot (remembered: no pushes) or unblocked it (back to normal)."""
+    """The user blocked the bot (remembered: no pushes) or unblocked it (back to normal); in a group,
+    the bot joined or left it (``groups.bot_membership_changed``)."""
     change = update.my_chat_member
     assert change is not None
+    if change.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        await groups.bot_membership_changed(update, context)
+        return
     if change.chat.type != ChatType.PRIVATE:
         return
     status = change.new_chat_member.status
@@ -90,7 +95,15 @@ async def error_handler(update: object, context: Context) -> None:
 
 
 async def _remember_blocked(update: object, context: Context, error: Forbidden) -> None:
-    """Log a 403 and mark the user as blocked (best effort)."""
+    """Log a 403 and mark the user as blocked, or in a group, the group as left (best effort)."""
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        logger.warning("Telegram refused to deliver to group %d: %s", chat.id, error.message)
+        try:
+            await context.bot_data.groups.left(chat.id)
+        except Exception:  # the database may be what is failing; the 403 is already logged
+            logger.exception("Could not mark group %d as left", chat.id)
+        return
     user = update.effective_user if isinstance(update, Update) else None
     logger.warning("Telegram refused to deliver to user %s: %s", user.id if user else "?", error.message)
     if user is None:
