@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .members import actor_json, migrate_group, post_service_message, remove_from_group, set_status
 from .state import ChatState, Membership, StoredMessage
+from .waits import WAIT_S
 
 if TYPE_CHECKING:
     from .client import EmulatedUser
@@ -210,11 +211,11 @@ class GroupChat:
         """The bot's latest message here."""
         return self.emulator.last_bot_message(self.id)
 
-    async def wait_for_bot_message(self, timeout: float = 5.0) -> StoredMessage:
+    async def wait_for_bot_message(self, timeout: float = WAIT_S) -> StoredMessage:
         """The next message the bot sends here (each one is returned once)."""
         return await self.emulator.wait_for_bot_message(self.id, timeout)
 
-    async def wait_for_bot_edit(self, timeout: float = 5.0) -> StoredMessage:
+    async def wait_for_bot_edit(self, timeout: float = WAIT_S) -> StoredMessage:
         """The next message the bot edits here."""
         return await self.emulator.wait_for_bot_edit(self.id, timeout)
 

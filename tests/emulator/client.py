@@ -15,6 +15,7 @@ from .media import guess_mime_type, image_size, make_png
 from .members import bot_sees, sender_fields
 from .messaging import media_json, photo_json, store_photo_sizes
 from .state import CallbackAnswer, CallbackQueryRecord, ChatState, StoredMessage
+from .waits import WAIT_S
 
 if TYPE_CHECKING:
     from .chats import GroupChat
@@ -61,7 +62,7 @@ class CallbackPress:
         """The bot's answerCallbackQuery, once it came."""
         return self.emulator.state.callback_queries[self.query_id].answer
 
-    async def wait_answer(self, timeout: float = 5.0) -> CallbackAnswer:
+    async def wait_answer(self, timeout: float = WAIT_S) -> CallbackAnswer:
         """Wait for the bot to answer this callback query."""
         return await self.emulator.wait_for_callback_answer(self.query_id, timeout)
 
@@ -307,11 +308,11 @@ class EmulatedUser:
         """The custom reply keyboard the bot currently shows this user, if any."""
         return self.state.chats[self.id].reply_keyboard
 
-    async def wait_for_bot_message(self, timeout: float = 5.0) -> StoredMessage:
+    async def wait_for_bot_message(self, timeout: float = WAIT_S) -> StoredMessage:
         """The next message the bot sends to this user."""
         return await self.emulator.wait_for_bot_message(self.id, timeout)
 
-    async def wait_for_bot_edit(self, timeout: float = 5.0) -> StoredMessage:
+    async def wait_for_bot_edit(self, timeout: float = WAIT_S) -> StoredMessage:
         """The next message the bot edits in this user's chat."""
         return await self.emulator.wait_for_bot_edit(self.id, timeout)
 

@@ -31,6 +31,7 @@ from .state import (
     Membership,
     StoredMessage,
 )
+from .waits import WAIT_S
 from .webhook import WebhookDeliverer
 
 if TYPE_CHECKING:
@@ -590,7 +591,7 @@ class TelegramEmulator:
 
     # ------------------------------------------------------------- waiting ----
 
-    async def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0, what: str = "condition") -> T:
+    async def wait_for(self, predicate: Callable[[], T | None], timeout: float = WAIT_S, what: str = "condition") -> T:
         """Wait until ``predicate()`` returns something other than None/False; return it.
 
         The predicate is re-checked on every change in the emulator, so this returns as
@@ -608,7 +609,7 @@ class TelegramEmulator:
             await self.state.notifier.wait(remaining)
 
     async def wait_for_event(
-        self, chat_id: int | None, kinds: Iterable[str] = ("sent", "edited"), timeout: float = 5.0
+        self, chat_id: int | None, kinds: Iterable[str] = ("sent", "edited"), timeout: float = WAIT_S
     ) -> BotEvent:
         """The next bot event of ``kinds`` in a chat (None = any chat) not returned before.
 
@@ -630,20 +631,20 @@ class TelegramEmulator:
 
         return await self.wait_for(next_event, timeout, f"bot {'/'.join(key[1])} in chat {chat_id}")
 
-    async def wait_for_bot_message(self, chat_id: int, timeout: float = 5.0) -> StoredMessage:
+    async def wait_for_bot_message(self, chat_id: int, timeout: float = WAIT_S) -> StoredMessage:
         """The next message the bot sends to ``chat_id`` (each one is returned once)."""
         return (await self.wait_for_event(chat_id, ("sent",), timeout)).message
 
-    async def wait_for_bot_edit(self, chat_id: int, timeout: float = 5.0) -> StoredMessage:
+    async def wait_for_bot_edit(self, chat_id: int, timeout: float = WAIT_S) -> StoredMessage:
         """The next message the bot edits in ``chat_id``."""
         return (await self.wait_for_event(chat_id, ("edited",), timeout)).message
 
-    async def wait_for_callback_answer(self, query_id: str, timeout: float = 5.0) -> CallbackAnswer:
+    async def wait_for_callback_answer(self, query_id: str, timeout: float = WAIT_S) -> CallbackAnswer:
         """Wait until the bot answers callback query ``query_id``."""
         query = self.state.callback_queries[query_id]
         return await self.wait_for(lambda: query.answer, timeout, f"answer to callback query {query_id}")
 
-    async def wait_until_updates_consumed(self, timeout: float = 5.0) -> None:
+    async def wait_until_updates_consumed(self, timeout: float = WAIT_S) -> None:
         """Wait until the bot has fetched and confirmed every pending update."""
         await self.wait_for(lambda: len(self.state.updates) == 0, timeout, "the bot to confirm all updates")
 
