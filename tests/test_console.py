@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.rendering import texts
+
 CONSOLE_TIMEOUT_S = 120
 
 
@@ -83,16 +85,21 @@ def test_bad_input_gets_clear_replies(database: Path) -> None:
 
 
 def test_help_lists_what_the_console_does(database: Path) -> None:
-    """/help in the console lists its own commands and not Telegram's; those say where they work."""
-    result = _run_console(database, "/help\n/subscribe 08:00 Europe/Berlin\n/mydecks\n")
+    """/help in the console lists the table's console commands, in its order, and names the Telegram-only ones;
+    each console command is answered and each Telegram-only one says where it works."""
+    console = [command for command in texts.COMMAND_TABLE if command.console]
+    telegram_only = [command.name for command in texts.COMMAND_TABLE if not command.console]
+    tried = [command.name for command in console if command.name not in {"quit", "delete_me"}]
+    script = ["/help", *(f"/{name}" for name in tried), "/delete_me", "no", *(f"/{n}" for n in telegram_only), "/quit"]
+    result = _run_console(database, "\n".join(script) + "\n")
     assert result.returncode == 0, result.stderr
-    help_part, _, rest = result.stdout.partition("/subscribe works in Telegram only")
-    for command in ("/question", "/hint", "/interview", "/retry", "/pass", "/timelimit", "/review", "/quit"):
-        assert f"{command} — " in help_part
-    for command in ("/subscribe", "/unsubscribe", "/mydecks"):
-        assert f"{command} — " not in help_part
-    assert "/mydecks works in Telegram only" in rest
+    help_part, _, rest = result.stdout.partition("Telegram only, because they need a chat: ")
+    assert re.findall(r"^/(\w+) — ", help_part, re.MULTILINE) == [command.name for command in console]
+    assert rest.startswith(", ".join(f"/{name}" for name in telegram_only) + ".")
     assert "I don't know the command" not in result.stdout
+    for name in telegram_only:
+        assert f"/{name} works in Telegram only" in rest
+    assert "Traceback" not in result.stderr
 
 
 def test_delete_me_asks_then_deletes(database: Path) -> None:

@@ -14,6 +14,7 @@ end to end over HTTP in ``test_telegram_e2e.py``, ``test_telegram_robustness.py`
 from __future__ import annotations
 
 import datetime as dtm
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -25,6 +26,7 @@ from telegram.error import BadRequest
 from bot.domain.bank import Bank
 from bot.domain.interview.results import AskedInRound
 from bot.domain.models import Question
+from bot.rendering import texts
 from bot.storage.db import create_engine_from_url
 from tests.offline import OfflineBot, OfflineUser, Replies, Sent, running_offline
 from tests.practice_fixtures import FrozenClock
@@ -340,3 +342,31 @@ async def test_bad_times_and_zones_get_an_example_and_change_nothing(daily_bot: 
     assert "Daily question: off" in (await carol.command("settings")).text
     assert "Usage: /settings time 08:30" in (await carol.command("settings", "volume 11")).text
     assert "expected a time" in (await carol.command("settings", "time noonish")).text
+
+
+# ---- the commands: one table for /help, the menu and the handlers ---------------------------------------
+
+
+async def test_help_the_menu_and_the_commands_answered_are_the_tables_telegram_commands(
+    offline_bot: OfflineBot,
+) -> None:
+    """Telegram's /help lists every command the bot answers (/timelimit and /retry too), the command menu
+    (setMyCommands) is the same list, and each command the table gives Telegram is answered, the others not."""
+    alice = offline_bot.user("Alice")
+    shown = (await alice.command("help")).text
+    for name in ("timelimit", "retry"):
+        assert f"/{name} — " in shown, name
+    telegram = [command for command in texts.COMMAND_TABLE if command.telegram]
+    assert re.findall(r"^/(\w+) — ", shown, re.MULTILINE) == [command.name for command in telegram]
+    [menu] = [call for call in offline_bot.request.calls if call.method == "setMyCommands"]
+    assert [(item["command"], item["description"]) for item in menu.params["commands"]] == [
+        (c.name, c.description) for c in telegram
+    ]
+
+    await alice.command("question")
+    await alice.say("no idea")
+    assert "🎯" in (await alice.command("retry")).text, "/retry asks the last question again"
+    for command in texts.COMMAND_TABLE:
+        replies = await alice.command(command.name)
+        unknown = any("I don't know the command" in message.text for message in replies.messages)
+        assert unknown != command.telegram, command.name

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from bot.domain.daily import AdminStats
 from bot.domain.grading import Grade, Verdict
@@ -34,26 +35,53 @@ MAX_MESSAGE_CHARS = 4096
 MAX_QUOTE_CHARS = 160
 BAR_CELLS = 10
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Start here: how the interviewer works"),
-    ("help", "All commands"),
-    ("question", "A new question (optionally: /question <topic>)"),
-    ("next", "Same as /question"),
-    ("topics", "Choose topics and difficulty"),
-    ("hint", "A hint for the open question"),
-    ("answer", "Give up and see the model answer"),
-    ("skip", "Skip the open question"),
-    ("stats", "Your progress"),
-    ("interview", "A mock interview round (e.g. /interview 5 metrics hard)"),
-    ("history", "Your past interview rounds"),
-    ("mydecks", "Your own decks (send a .csv or .md file of questions to add one)"),
-    ("subscribe", "A daily question at your time (e.g. /subscribe 08:30 Europe/Berlin)"),
-    ("unsubscribe", "Stop the daily question"),
-    ("settings", "Your settings: daily time, time zone, days, topics"),
-    ("delete_me", "Delete all your data"),
-    ("cancel", "Cancel what is in progress"),
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command as /help, the console's help and Telegram's command menu show it, and where it works."""
+
+    name: str
+    description: str
+    telegram: bool = True
+    """Telegram answers it: it is in /help and in the command menu (``setMyCommands``)."""
+    console: bool = True
+    """The console answers it: it is in the console's /help."""
+
+
+COMMAND_TABLE: tuple[Command, ...] = (
+    Command("start", "Start here: how the interviewer works"),
+    Command("help", "All commands"),
+    Command("question", "A new question (optionally: /question <topic>)"),
+    Command("next", "Same as /question"),
+    Command("topics", "Choose topics and difficulty"),
+    Command("hint", "A hint for the open question"),
+    Command("answer", "Give up and see the model answer"),
+    Command("skip", "Skip the open question"),
+    Command("retry", "Try the last question again"),
+    Command("stats", "Your progress"),
+    Command("interview", "A mock interview round (e.g. /interview 5 metrics hard)"),
+    Command("pass", "Pass on the interview round's question", telegram=False),
+    Command("history", "Your past interview rounds"),
+    Command("timelimit", "The round's time per question (e.g. /timelimit 90, or off)"),
+    Command("review", "Practise a question from the last debrief (e.g. /review 1)", telegram=False),
+    Command("mydecks", "Your own decks (send a .csv or .md file of questions to add one)", console=False),
+    Command("subscribe", "A daily question at your time (e.g. /subscribe 08:30 Europe/Berlin)", console=False),
+    Command("unsubscribe", "Stop the daily question", console=False),
+    Command("settings", "Your settings: daily time, time zone, days, topics"),
+    Command("delete_me", "Delete all your data"),
+    Command("cancel", "Cancel what is in progress"),
+    Command("quit", "Leave the console", telegram=False),
 )
-"""The command menu (``setMyCommands``), in menu order."""
+"""Every command of both front ends, in the order /help and the command menu list them.
+
+Telegram's /help and its menu are the ``telegram`` ones, the console's /help the ``console``
+ones plus a line naming those that need a chat. Where Telegram has buttons the console has
+commands (/pass, /review); ``tests`` check that each front end answers exactly its commands."""
+TELEGRAM_COMMANDS = tuple(command for command in COMMAND_TABLE if command.telegram)
+"""/help and the command menu (``setMyCommands``) in Telegram."""
+CONSOLE_COMMANDS = tuple(command for command in COMMAND_TABLE if command.console)
+TELEGRAM_ONLY_COMMANDS = frozenset(command.name for command in COMMAND_TABLE if not command.console)
+"""Commands the console has no use for: it has no chat to push daily questions to or take files from."""
 
 # ---- buttons -------------------------------------------------------------------------------
 
@@ -74,37 +102,25 @@ WELCOME = (
     "3. I grade which key ideas you covered and missed, and show a model answer. /help lists everything."
 )
 WELCOME_BACK = "👋 Welcome back{name}! Send /question for a new question or /help for all commands."
-TELEGRAM_ONLY_COMMANDS = frozenset({"subscribe", "unsubscribe", "mydecks"})
-"""Commands the console has no use for: it has no chat to push daily questions to or take files from."""
-CONSOLE_EXTRA_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("retry", "Retry the last question"),
-    ("pass", "Pass on the interview round's question"),
-    ("timelimit", "The round's time per question (e.g. /timelimit 90, or off)"),
-    ("review", "Practise a question from the last debrief (e.g. /review 1)"),
-    ("quit", "Leave the console"),
-)
-"""What the console types instead of Telegram's buttons."""
 TELEGRAM_ONLY = "{command} works in Telegram only. Here, /help lists what the console can do."
 
 
-def help_text(commands: Iterable[tuple[str, str]]) -> str:
+def help_text(commands: Iterable[Command]) -> str:
     """/help: how it works and the commands."""
     return (
         "<b>How it works</b>\n"
         "I ask a question, you answer in a normal message, I grade it by the key ideas it covers.\n\n"
         "<b>Commands</b>\n"
-        + "\n".join(f"/{name} — {html.escape(description)}" for name, description in commands)
+        + "\n".join(f"/{command.name} — {html.escape(command.description)}" for command in commands)
         + "\n\nYour answers and progress are kept so questions you find hard come back sooner."
     )
 
 
-HELP = help_text(COMMANDS)
+HELP = help_text(TELEGRAM_COMMANDS)
 CONSOLE_HELP = (
-    help_text(
-        [command for command in COMMANDS if command[0] not in TELEGRAM_ONLY_COMMANDS] + list(CONSOLE_EXTRA_COMMANDS)
-    )
+    help_text(CONSOLE_COMMANDS)
     + "\n\nTelegram only, because they need a chat: "
-    + ", ".join(f"/{name}" for name, _ in COMMANDS if name in TELEGRAM_ONLY_COMMANDS)
+    + ", ".join(f"/{command.name}" for command in COMMAND_TABLE if not command.console)
     + "."
 )
 NUDGE_NO_QUESTION = "There is no open question right now. Send /question to get one, or /help to see what I can do."

@@ -121,7 +121,7 @@ def build_application(
         loaded = await services.library.load()  # the published decks, from the database
         if isinstance(loaded, ReloadFailed):
             logger.error("Published decks left out (the bank files alone are in service): %s", loaded.problems)
-        await application.bot.set_my_commands([BotCommand(name, description) for name, description in texts.COMMANDS])
+        await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in texts.TELEGRAM_COMMANDS])
         if schedule_daily_push:
             schedule_push(application)
 
@@ -148,8 +148,9 @@ def build_application(
     application.add_handler(ChatMemberHandler(messages.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     # 1. Edited messages first, so an edited "/hint" is not run again as a command.
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, messages.edited_message))
-    # 2. The commands of the menu (and /next as an alias of /question). The conversation service
-    #    decides whether /hint, /answer, /skip, /cancel and /question act on a round or on practice.
+    # 2. The commands of the menu (texts.TELEGRAM_COMMANDS; /next is an alias of /question). The
+    #    conversation service decides whether /hint, /answer, /skip, /cancel and /question act on a
+    #    round or on practice.
     commands: tuple[tuple[list[str], Handler], ...] = (
         (["start"], practice.start),
         (["help"], practice.help_command),
@@ -157,6 +158,7 @@ def build_application(
         (["hint"], practice.hint_command),
         (["answer"], practice.answer_command),
         (["skip"], practice.skip_command),
+        (["retry"], practice.retry_command),
         (["cancel"], practice.cancel_command),
         (["stats"], practice.stats_command),
         (["topics"], preferences.topics_command),
