@@ -190,7 +190,7 @@ class Console:
                 else:
                     self._step(result.next)
             case Feedback():
-                self.say(texts.feedback(result) + "\n" + texts.CONSOLE_NEXT)
+                self.say(texts.feedback(result, console=True) + "\n" + texts.CONSOLE_NEXT)
             case Revealed():
                 self.say(texts.revealed(result))
             case NoOpenQuestion():

@@ -195,3 +195,14 @@ def test_topics_and_difficulty_time_limit_and_a_stats_chart(database: Path) -> N
     assert saved is not None, out
     assert Path(saved[1]).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert "I have no topic “hard”" not in out
+
+
+def test_i_dont_know_names_console_commands_that_work(database: Path) -> None:
+    """After "I don't know" the console names /retry and /hint (it has no buttons to press), and they work."""
+    result = _run_console(database, "/question metrics\nI don't know\n/retry\n/hint\n")
+    assert result.returncode == 0, result.stderr
+    feedback, _, rest = result.stdout.partition("No real answer there")[2].partition("Model answer")
+    assert "/retry" in feedback
+    assert "press" not in feedback.casefold()
+    assert "Hint 1/" in rest
+    assert "There is no open question" not in result.stdout

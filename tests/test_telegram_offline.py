@@ -370,3 +370,21 @@ async def test_help_the_menu_and_the_commands_answered_are_the_tables_telegram_c
         replies = await alice.command(command.name)
         unknown = any("I don't know the command" in message.text for message in replies.messages)
         assert unknown != command.telegram, command.name
+
+
+# ---- "I don't know" ----------------------------------------------------------------------------------------
+
+
+async def test_i_dont_know_points_to_what_works_and_the_hint_button_gives_a_hint(offline_bot: OfflineBot) -> None:
+    """After "I don't know" the question is closed: the reply names the Hint button under it (which asks the
+    question again with its first hint), not a /hint that would answer "There is no open question"."""
+    alice = offline_bot.user("Alice")
+    await alice.command("question", "metrics")
+    feedback = (await alice.say("I don't know"))[0]
+    assert "No real answer there" in feedback.text
+    assert "/hint" not in feedback.text
+    assert "💡 Hint" in feedback.text
+    assert "💡 Hint" in feedback.button_texts
+    pressed = await alice.press(feedback, text="💡 Hint")
+    assert "Hint 1/" in pressed[1].text
+    assert "Hint 2/" in (await alice.command("hint")).text, "the question is open again"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.daily import AdminStats
@@ -298,16 +298,22 @@ VERDICTS = {
     Verdict.OFF_TOPIC: "🤔 Off topic",
 }
 NOTES = {
-    "no-answer": "No real answer there: try a /hint, or press Show model answer.",
+    # The question is closed by then: the Hint button under the feedback asks it again with a clue.
+    "no-answer": f"No real answer there: press {BUTTON_HINT} to try it again with a clue; the model answer is below.",
     "keyword-list": "A bare list of terms scores lower: explain how the ideas connect.",
     "echo": "Words copied from the question earn nothing.",
 }
+CONSOLE_NOTES = {
+    **NOTES,
+    "no-answer": "No real answer there: /retry asks it again and /hint then gives a clue; the model answer is below.",
+}
+"""The console has no buttons: its notes name commands."""
 
 
-def feedback(result: Feedback) -> str:
+def feedback(result: Feedback, *, console: bool = False) -> str:
     """The graded answer: score, verdict, covered (quoting the user), missed, contradicted, model answer."""
     grade = result.grade
-    head = _feedback_head(result)
+    head = _feedback_head(result, CONSOLE_NOTES if console else NOTES)
     body = _concept_lines(grade)
     model = "\n📘 <b>Model answer</b>\n"
     budget = MAX_MESSAGE_CHARS - len(head) - len(body) - len(model) - 2
@@ -317,7 +323,7 @@ def feedback(result: Feedback) -> str:
     return fit(head + body + model + clip_escaped(result.question.model_answer, budget))
 
 
-def _feedback_head(result: Feedback) -> str:
+def _feedback_head(result: Feedback, notes: Mapping[str, str]) -> str:
     grade = result.grade
     lines = [f"<b>{score_bar(grade.score)}</b> · {VERDICTS[grade.verdict]}"]
     if result.hints_used:
@@ -330,7 +336,7 @@ def _feedback_head(result: Feedback) -> str:
         lines.append(f"<i>Attempt {result.attempts_on_question}; your best before: {best}.</i>")
     if result.truncated:
         lines.append(TRIMMED.format(limit=MAX_ANSWER_CHARS))
-    lines.extend(f"<i>{NOTES[note]}</i>" for note in grade.notes if note in NOTES)
+    lines.extend(f"<i>{notes[note]}</i>" for note in grade.notes if note in notes)
     return "\n".join(lines) + "\n"
 
 
