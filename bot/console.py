@@ -209,7 +209,7 @@ class Console:
             case SettingsView(settings=current, titles=titles):
                 self.say(settings_texts.settings(current, titles))
             case InvalidSetting():
-                self.say(settings_texts.invalid_setting(result) + "\n" + settings_texts.SETTINGS_USAGE)
+                self.say(settings_texts.invalid_setting(result))
             case SettingsUsage():
                 self.say(settings_texts.SETTINGS_USAGE)
             case _:

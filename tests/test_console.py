@@ -158,15 +158,20 @@ def test_interview_round_with_debrief_chart_file_and_review(database: Path) -> N
 
 
 def test_settings_change_the_zone_the_time_and_the_days(database: Path) -> None:
-    """/settings zone|time|days change the setting (the console used to reprint the settings instead)."""
-    lines = ["zone Europe/Berlin", "time 7:05", "days weekdays", "zone Mars/Base", ""]
+    """/settings zone|time|days change the setting (the console used to reprint the settings instead); a bad
+    value is explained for people, with an example command."""
+    lines = ["zone Europe/Berlin", "time 7:05", "days weekdays", "zone Mars/Base", "time 25:99", ""]
     script = "".join(f"/settings {line}\n" for line in lines)
     result = _run_console(database, script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Time zone: Europe/Berlin" in out
     assert "Daily question: 07:05, Monday to Friday" in out
-    assert "“Mars/Base” is not valid" in out
+    assert "I don't know the time zone “Mars/Base”" in out
+    assert "e.g. /settings zone Europe/Berlin" in out
+    assert "I can't read “25:99” as a time of day" in out
+    assert "e.g. /settings time 07:45" in out
+    assert "timezone:" not in out and "daily_time" not in out
     assert out.rstrip().split("Bye!")[0].count("Time zone: Europe/Berlin") == 4  # kept after the bad value too
 
 

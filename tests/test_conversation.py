@@ -48,7 +48,7 @@ from bot.domain.practice import (
     Skipped,
     UnknownTopic,
 )
-from bot.domain.users import InvalidSetting
+from bot.domain.users import InvalidSetting, Setting
 from bot.services.conversation import Conversation
 from tests.practice_fixtures import real_bank, user_info
 
@@ -205,7 +205,7 @@ async def test_subscribe_and_unsubscribe(conversation: Conversation) -> None:
     without_zone = await conversation.subscribe(ALICE, [])
     assert isinstance(without_zone, Subscribed) and not without_zone.zone_given
     bad_time = await conversation.subscribe(ALICE, ["25:99"])
-    assert isinstance(bad_time, InvalidSetting) and bad_time.name == "daily_time"
+    assert isinstance(bad_time, InvalidSetting) and bad_time.name == Setting.DAILY_TIME
     assert isinstance(await conversation.subscribe(ALICE, ["not", "a", "zone"]), BadSubscribeArgument)
 
 

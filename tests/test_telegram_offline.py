@@ -328,20 +328,44 @@ async def test_subscribe_without_a_zone_offers_zones_and_a_button_sets_it(daily_
     assert "09:00, every day" in pressed[0].text
 
 
-async def test_bad_times_and_zones_get_an_example_and_change_nothing(daily_bot: OfflineBot) -> None:
-    """Impossible times, unknown zones and gibberish are explained with an example; nothing is subscribed."""
+def code_spans(message: Sent) -> list[str]:
+    """The text of each ``code`` entity (what Telegram shows as tap-to-copy), in order."""
+    utf16 = message.text.encode("utf-16-le")
+    return [
+        utf16[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.data.get("entities", [])
+        if e["type"] == "code"
+    ]
+
+
+async def test_bad_times_and_zones_are_explained_for_people_with_an_example_that_works(daily_bot: OfflineBot) -> None:
+    """Impossible times and unknown zones get a sentence without field names, quoting what was typed, and an
+    example command; each example, sent as it is, works. Nothing is subscribed by the bad ones."""
     carol = daily_bot.user("Carol")
-    for args, expected in [
-        ("25:00 UTC", "is not valid; expected a time such as 09:30"),
-        ("09:00 Mars/Olympus", "/subscribe 08:30 Europe/Berlin"),
-        ("09:00 UTC+5:30", "Asia/Kolkata"),
-        ("soon please", "could not read"),
+    await carol.command("start")
+    for command, args, typed in [
+        ("subscribe", "25:99 UTC", "25:99"),
+        ("subscribe", "09:00 Mars/Base", "Mars/Base"),
+        ("subscribe", "09:00 UTC+5:30", "UTC+5:30"),
+        ("settings", "time 25:99", "25:99"),
+        ("settings", "zone Mars/Base", "Mars/Base"),
+        ("settings", "zone UTC+5:30", "UTC+5:30"),
     ]:
-        reply = (await carol.command("subscribe", args)).text
-        assert expected in reply, (args, reply)
+        reply = (await carol.command(command, args))[0]
+        for internal in ("daily_time", "timezone", "is not valid", "expected"):
+            assert internal not in reply.text, (args, reply.text)
+        assert f"“{typed}”" in reply.text
+        assert (await daily_bot.services.preferences.settings(carol.id)).daily_time is None, args
+        examples = [span for span in code_spans(reply) if span.startswith(f"/{command} ")]
+        assert examples, (args, reply.text)
+        for example in examples:
+            name, _, rest = example[1:].partition(" ")
+            fixed = (await carol.command(name, rest)).text
+            assert "Daily question on" in fixed or "Your settings" in fixed, (example, fixed)
+            await carol.command("unsubscribe")
+    assert "could not read" in (await carol.command("subscribe", "soon please")).text
     assert "Daily question: off" in (await carol.command("settings")).text
     assert "Usage: /settings time 08:30" in (await carol.command("settings", "volume 11")).text
-    assert "expected a time" in (await carol.command("settings", "time noonish")).text
 
 
 # ---- the commands: one table for /help, the menu and the handlers ---------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from bot.domain.practice import UnknownTopic, topic_id
 from bot.domain.pushtime import DAILY_TIME_EXAMPLE, parse_daily_time
-from bot.domain.users import DIFFICULTIES, InvalidSetting, UserRef, UserSettings, resolve_timezone
+from bot.domain.users import DIFFICULTIES, InvalidSetting, Setting, UserRef, UserSettings, resolve_timezone
 from bot.services.practice import Practice
 from bot.services.rows import refresh_next_push, settings_of
 
@@ -43,7 +43,7 @@ class Preferences:
     async def set_difficulty(self, who: UserRef, level: int | None) -> UserSettings | InvalidSetting:
         """Practise only one level (1-3), or every level with None."""
         if level is not None and level not in DIFFICULTIES:
-            return InvalidSetting("difficulty", str(level), "1, 2, 3 or none")
+            return InvalidSetting(Setting.DIFFICULTY, str(level), "1, 2, 3 or none")
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
             user.difficulty = level
@@ -64,7 +64,7 @@ class Preferences:
         """Set the local "HH:MM" of the daily question, or None to unsubscribe."""
         normalised = parse_daily_time(value) if value is not None else None
         if value is not None and normalised is None:
-            return InvalidSetting("daily_time", value, f"a time such as {DAILY_TIME_EXAMPLE}")
+            return InvalidSetting(Setting.DAILY_TIME, value, f"a time such as {DAILY_TIME_EXAMPLE}")
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
             user.daily_time = normalised
@@ -79,7 +79,7 @@ class Preferences:
         default = self.practice.default_daily_time
         normalised = parse_daily_time(daily_time) if daily_time is not None else default
         if normalised is None:
-            return InvalidSetting("daily_time", daily_time or "", f"a time such as {DAILY_TIME_EXAMPLE}")
+            return InvalidSetting(Setting.DAILY_TIME, daily_time or "", f"a time such as {DAILY_TIME_EXAMPLE}")
         zone_name = resolve_timezone(timezone) if timezone is not None else None
         if isinstance(zone_name, InvalidSetting):
             return zone_name

@@ -55,7 +55,7 @@ async def settings_command(update: Update, context: Context) -> None:
 
 async def _send_settings(update: Update, context: Context, result: SettingsView | InvalidSetting) -> None:
     if isinstance(result, InvalidSetting):
-        await send(update, context, settings_texts.invalid_setting(result) + "\n" + settings_texts.SETTINGS_USAGE)
+        await send(update, context, settings_texts.invalid_setting(result))
         return
     current = result.settings
     markup = settings_keyboard(subscribed=current.daily_time is not None, weekdays_only=current.weekdays_only)
@@ -69,7 +69,7 @@ async def subscribe_command(update: Update, context: Context) -> None:
         case BadSubscribeArgument(argument=argument):
             await send(update, context, settings_texts.bad_subscribe_argument(argument))
         case InvalidSetting():
-            await send(update, context, settings_texts.invalid_setting(result) + "\n" + settings_texts.SUBSCRIBE_USAGE)
+            await send(update, context, settings_texts.invalid_setting(result, command="subscribe"))
         case Subscribed(settings=current, zone_given=zone_given):
             markup = None if zone_given else zone_keyboard()
             await send(update, context, settings_texts.subscribed(current, zone_given=zone_given), markup)
