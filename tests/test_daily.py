@@ -118,7 +118,7 @@ async def test_subscribe_validates_and_schedules(
     assert "Asia/Kolkata" in half_hour.expected
     assert (await preferences.settings(1)).daily_time is None
     result = await preferences.subscribe(1, "8:00", "europe/berlin")
-    assert result == UserSettings((), None, BERLIN, "08:00", next_push_at=utc(2026, 11, 21, 7, 0))
+    assert result == UserSettings((), None, BERLIN, "08:00", next_push_at=utc(2026, 11, 21, 7, 0), zone_chosen=True)
     later = await preferences.set_daily_time(1, "06:30")  # already past today: tomorrow
     assert isinstance(later, UserSettings)
     assert later.next_push_at == utc(2026, 11, 22, 5, 30)

@@ -412,3 +412,43 @@ async def test_i_dont_know_points_to_what_works_and_the_hint_button_gives_a_hint
     pressed = await alice.press(feedback, text="💡 Hint")
     assert "Hint 1/" in pressed[1].text
     assert "Hint 2/" in (await alice.command("hint")).text, "the question is open again"
+
+
+# ---- subscribing again --------------------------------------------------------------------------------------
+
+
+async def test_subscribe_again_brings_back_the_last_time_and_zone(daily_bot: OfflineBot) -> None:
+    """/settings time 07:45, /unsubscribe, /subscribe: 07:45 again, in the zone set before, and no zone question."""
+    dave = daily_bot.user("Dave")
+    assert "Daily question on: 08:00" in (await dave.command("subscribe", "08:00 Asia/Tokyo")).text
+    await dave.command("settings", "time 07:45")
+    assert "Daily question off" in (await dave.command("unsubscribe")).text
+    again = (await dave.command("subscribe"))[0]
+    assert "Daily question on: 07:45, every day, time zone Asia/Tokyo" in again.text
+    assert "Is that your time zone?" not in again.text
+    assert again.button_texts == []
+
+    erin = daily_bot.user("Erin")  # a zone set with /settings counts as said too
+    await erin.command("settings", "zone Europe/Berlin")
+    subscribed = (await erin.command("subscribe"))[0]
+    assert "Daily question on: 09:00, every day, time zone Europe/Berlin" in subscribed.text
+    assert "Is that your time zone?" not in subscribed.text
+
+
+# ---- old buttons after /delete_me ------------------------------------------------------------------------
+
+
+async def test_a_deleted_rounds_buttons_never_act_on_a_new_round(offline_bot: OfflineBot) -> None:
+    """/delete_me, then a new round: the Pass and Hint buttons of the deleted round say it is over and leave
+    the new round's first question as it was (round ids are never given out twice)."""
+    alice = offline_bot.user("Alice")
+    old = await start_round(alice, "3")
+    confirm = (await alice.command("delete_me"))[0]
+    assert "all your data is deleted" in (await alice.press(confirm, text=texts.BUTTON_DELETE_YES))[0].text
+    await start_round(alice, "3")
+    before = await offline_bot.interviews.current(alice.id)
+    for label in ("⏭ Pass", "💡 Hint"):
+        pressed = await alice.press(old, text=label)
+        assert "over" in (pressed.answer or "") or "no longer current" in (pressed.answer or ""), label
+        assert pressed.messages == [], label
+    assert await offline_bot.interviews.current(alice.id) == before

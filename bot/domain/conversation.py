@@ -77,10 +77,14 @@ class SettingsUsage:
 
 @dataclass(frozen=True, slots=True)
 class Subscribed:
-    """/subscribe worked; without a zone the user is asked whether theirs is right."""
+    """/subscribe worked; if the user never said which zone they are in, they are asked whether it is right."""
 
     settings: UserSettings
-    zone_given: bool
+
+    @property
+    def zone_known(self) -> bool:
+        """The zone was given now or chosen before: no need to ask."""
+        return self.settings.zone_chosen
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,8 @@ class UserSettings:
     """Daily questions Monday to Friday only."""
     next_push_at: datetime | None = None
     """When the next daily question is due (UTC); None when not subscribed."""
+    zone_chosen: bool = False
+    """The user said which zone they are in (with a command or a button), so /subscribe need not ask."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,7 +108,7 @@ def _daily_line(result: UserSettings) -> str:
     return f"{html.escape(result.daily_time)}, {days}"
 
 
-def subscribed(result: UserSettings, *, zone_given: bool) -> str:
+def subscribed(result: UserSettings, *, zone_known: bool) -> str:
     """Confirmation of /subscribe (and of a time, zone or days change while subscribed)."""
     assert result.daily_time is not None
     when = _next_push(result)
@@ -116,7 +116,7 @@ def subscribed(result: UserSettings, *, zone_given: bool) -> str:
     if when:
         lines.append(f"The next one comes {when}.")
     lines.append("Reply to it in your own words and I grade it as usual. /unsubscribe stops it.")
-    if not zone_given:
+    if not zone_known:
         lines.extend(("", ZONE_PICK))
     return "\n".join(lines)
 

@@ -284,14 +284,15 @@ class Conversation:
     async def subscribe(
         self, who: UserInfo, words: Sequence[str]
     ) -> Subscribed | InvalidSetting | BadSubscribeArgument:
-        """/subscribe [HH:MM] [zone]: the daily question, at the default time and the current zone if not given."""
+        """/subscribe [HH:MM] [zone]: the daily question; without a time the last one (else the default), without
+        a zone the current one."""
         parsed = parse_subscription(words)
         if isinstance(parsed, BadSubscribeArgument):
             await self.touch(who)
             return parsed
         daily_time, zone_name = parsed
         result = await self.preferences.subscribe(who, daily_time, zone_name)
-        return result if isinstance(result, InvalidSetting) else Subscribed(result, zone_given=zone_name is not None)
+        return result if isinstance(result, InvalidSetting) else Subscribed(result)
 
     async def unsubscribe(self, who: UserInfo) -> Unsubscribed | NotSubscribed:
         """/unsubscribe: no more daily questions."""

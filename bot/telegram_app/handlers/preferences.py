@@ -63,16 +63,16 @@ async def _send_settings(update: Update, context: Context, result: SettingsView 
 
 
 async def subscribe_command(update: Update, context: Context) -> None:
-    """/subscribe [HH:MM] [zone]: the daily question, at the default time and current zone if not given."""
+    """/subscribe [HH:MM] [zone]: the daily question (without a time the last one, without a zone the current one)."""
     result = await context.bot_data.conversation.subscribe(sender(update), context.args or [])
     match result:
         case BadSubscribeArgument(argument=argument):
             await send(update, context, settings_texts.bad_subscribe_argument(argument))
         case InvalidSetting():
             await send(update, context, settings_texts.invalid_setting(result, command="subscribe"))
-        case Subscribed(settings=current, zone_given=zone_given):
-            markup = None if zone_given else zone_keyboard()
-            await send(update, context, settings_texts.subscribed(current, zone_given=zone_given), markup)
+        case Subscribed(settings=current, zone_known=zone_known):
+            markup = None if zone_known else zone_keyboard()
+            await send(update, context, settings_texts.subscribed(current, zone_known=zone_known), markup)
 
 
 async def unsubscribe_command(update: Update, context: Context) -> None:
