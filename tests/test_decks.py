@@ -237,7 +237,9 @@ async def test_the_owner_deletes_a_deck_after_confirming(emulator: TelegramEmula
     owner.press_button(listing, data=f"ud:d:{deck_id}")
     confirm = await owner.wait_for_bot_message()
     assert "Delete your deck" in (confirm.text or "")
-    owner.press_button(confirm, data=f"ud:dy:{deck_id}")
+    stale = owner.forge_callback(confirm, f"ud:dy:{deck_id}")  # a Yes without when it was asked: too old
+    assert "has expired, so the deck stays" in ((await stale.wait_answer()).text or "")
+    owner.press_button(confirm, text="Yes, delete it")
     assert "deleted" in ((await owner.wait_for_bot_edit()).text or "")
     owner.send_command("mydecks")
     assert "You have no decks yet" in ((await owner.wait_for_bot_message()).text or "")

@@ -452,3 +452,32 @@ async def test_a_deleted_rounds_buttons_never_act_on_a_new_round(offline_bot: Of
         assert "over" in (pressed.answer or "") or "no longer current" in (pressed.answer or ""), label
         assert pressed.messages == [], label
     assert await offline_bot.interviews.current(alice.id) == before
+
+
+async def test_an_old_delete_confirmation_does_not_delete_again(offline_bot: OfflineBot, database_url: str) -> None:
+    """A "Yes, delete everything" pressed again after the data was deleted and new data came asks for a new
+    confirmation instead of deleting it."""
+    alice = offline_bot.user("Alice")
+    confirm = (await alice.command("delete_me"))[0]
+    assert "all your data is deleted" in (await alice.press(confirm, text=texts.BUTTON_DELETE_YES))[0].text
+    await alice.command("question")
+    await alice.say("precision and recall")
+    again = await alice.press(confirm, text=texts.BUTTON_DELETE_YES)
+    assert "expired" in again.text and "/delete_me" in again.text
+    assert await scalar(database_url, "SELECT COUNT(*) FROM attempts WHERE user_id = :id", id=alice.id) == 1
+
+
+async def test_a_delete_confirmation_expires(database_url: str) -> None:
+    """ "Yes, delete everything" pressed eleven minutes after /delete_me deletes nothing; a fresh one works."""
+    clock = FrozenClock(DAILY_NOW)
+    async with running_offline(database_url, clock=clock) as bot:
+        alice = bot.user("Alice")
+        await alice.command("question")
+        await alice.say("precision and recall")
+        confirm = (await alice.command("delete_me"))[0]
+        clock.advance(minutes=11)
+        assert "expired" in (await alice.press(confirm, text=texts.BUTTON_DELETE_YES)).text
+        assert await scalar(database_url, "SELECT COUNT(*) FROM attempts WHERE user_id = :id", id=alice.id) == 1
+        fresh = (await alice.command("delete_me"))[0]
+        assert "all your data is deleted" in (await alice.press(fresh, text=texts.BUTTON_DELETE_YES))[0].text
+        assert await scalar(database_url, "SELECT COUNT(*) FROM attempts WHERE user_id = :id", id=alice.id) == 0

@@ -200,6 +200,14 @@ class DeckNotFound:
 
 
 @dataclass(frozen=True, slots=True)
+class DeleteDeckAsked:
+    """Delete this deck? Asked at this moment (the Yes button carries it)."""
+
+    deck: DeckInfo
+    asked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AlreadySubmitted:
     """The owner already asked for this deck to be published."""
 

@@ -42,6 +42,7 @@ DECK_DELETE_CONFIRM = "Delete your deck “{title}” ({count} questions)? Your 
 DECK_DELETED = "🗑 Deck “{title}” deleted."
 DECK_KEPT = "OK, the deck stays."
 DECK_GONE = "That deck is not yours or no longer exists. /mydecks lists your decks."
+DELETE_DECK_EXPIRED = "That question has expired, so the deck stays. To delete it, press 🗑 Delete under /mydecks again."
 DECK_SUBMITTED = "📣 Sent to the admins. I'll tell you when “{title}” is published for everyone."
 DECK_ALREADY_SUBMITTED = "“{title}” is already waiting for an admin."
 DECK_FOR_REVIEW = (

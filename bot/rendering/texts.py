@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.domain.conversation import ConfirmationExpired
 from bot.domain.daily import AdminStats
 from bot.domain.grading import Grade, Verdict
 from bot.domain.models import Question
@@ -139,6 +140,10 @@ DELETE_CONFIRM = (
     "Are you sure?"
 )
 DELETED = "🗑 Done: all your data is deleted ({rows} records). Send /start if you want to begin again."
+DELETE_EXPIRED = (
+    "⌛ That confirmation has expired, so nothing was deleted. Send /delete_me again if you still want to "
+    "delete everything."
+)
 DELETE_KEPT = "OK, nothing was deleted."
 DAILY_IN_ROUND = (
     "⏸ You are in a mock interview round, so your messages answer the round until it ends "
@@ -175,9 +180,9 @@ def unsupported(kind: str) -> str:
     return UNSUPPORTED_MESSAGE.format(kind=kind)
 
 
-def deleted(rows: int) -> str:
-    """After /delete_me was confirmed."""
-    return DELETED.format(rows=rows)
+def deleted(result: int | ConfirmationExpired) -> str:
+    """After /delete_me was confirmed: how many records went, or that the Yes had expired."""
+    return DELETE_EXPIRED if isinstance(result, ConfirmationExpired) else DELETED.format(rows=result)
 
 
 # ---- the loop ------------------------------------------------------------------------------

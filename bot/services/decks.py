@@ -17,7 +17,9 @@ in a forged button finds nothing that is not the presser's.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
+from bot.domain.conversation import ConfirmationExpired, confirmation_stands
 from bot.domain.decks import (
     AlreadySubmitted,
     DeckInfo,
@@ -26,6 +28,7 @@ from bot.domain.decks import (
     DeckReady,
     DeckRejected,
     DeckStatus,
+    DeleteDeckAsked,
     Reloaded,
     ReloadFailed,
 )
@@ -123,13 +126,25 @@ class UserDecks:
             row = await storage.get_deck(session=session, owner_id=user.id, deck_id=deck_id)
             return _info(row) if row is not None else DeckNotFound()
 
-    async def delete(self, who: UserRef, deck_id: int) -> DeckInfo | DeckNotFound:
-        """Delete one of the user's private decks (a published one belongs to the bank now)."""
+    async def ask_delete(self, who: UserRef, deck_id: int) -> DeleteDeckAsked | DeckNotFound:
+        """Delete one of the user's private decks? Asked now."""
+        found = await self.get(who, deck_id)
+        if isinstance(found, DeckNotFound) or not found.is_private:
+            return DeckNotFound()
+        return DeleteDeckAsked(found, self.practice.now())
+
+    async def delete(
+        self, who: UserRef, deck_id: int, *, asked_at: datetime | None
+    ) -> DeckInfo | DeckNotFound | ConfirmationExpired:
+        """Delete one of the user's private decks (a published one belongs to the bank now), for a Yes to
+        the question asked at ``asked_at`` if it still stands (``confirmation_stands``)."""
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
             row = await storage.get_deck(session=session, owner_id=user.id, deck_id=deck_id)
             if row is None or row.status != DeckStatus.PRIVATE:
                 return DeckNotFound()
+            if not confirmation_stands(asked_at, self.practice.now(), since=row.created_at):
+                return ConfirmationExpired()
             info = _info(row)
             await storage.delete_deck(session=session, deck=row)
             if user.topics and info.topic in user.topics:

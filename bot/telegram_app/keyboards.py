@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.conversation import TopicChoice
-from bot.domain.decks import DeckInfo
+from bot.domain.conversation import DeleteAsked, TopicChoice
+from bot.domain.decks import DeckInfo, DeleteDeckAsked
 from bot.domain.interview.results import AskedInRound, Debrief, RoundSpec, RoundStep
 from bot.domain.interview.rules import LENGTH_CHOICES, LEVELS
 from bot.domain.pushtime import COMMON_ZONES
@@ -96,12 +96,12 @@ def settings_keyboard(*, subscribed: bool, weekdays_only: bool) -> InlineKeyboar
     return InlineKeyboardMarkup(rows)
 
 
-def delete_keyboard() -> InlineKeyboardMarkup:
-    """The /delete_me confirmation."""
+def delete_keyboard(asked: DeleteAsked) -> InlineKeyboardMarkup:
+    """The /delete_me confirmation (its Yes expires: it carries when it was asked)."""
     return InlineKeyboardMarkup(
         [
             [
-                _button(texts.BUTTON_DELETE_YES, callbacks.DeleteAccount(confirmed=True)),
+                _button(texts.BUTTON_DELETE_YES, callbacks.DeleteAccount(True, asked.asked_at)),
                 _button(texts.BUTTON_DELETE_NO, callbacks.DeleteAccount(confirmed=False)),
             ]
         ]
@@ -209,12 +209,15 @@ def my_decks_keyboard(decks: Sequence[DeckInfo], *, admin: bool) -> InlineKeyboa
     return InlineKeyboardMarkup(rows)
 
 
-def delete_deck_keyboard(deck: DeckInfo) -> InlineKeyboardMarkup:
-    """Yes, delete it / Keep it."""
+def delete_deck_keyboard(asked: DeleteDeckAsked) -> InlineKeyboardMarkup:
+    """Yes, delete it (it expires: it carries when it was asked) / Keep it."""
+    deck = asked.deck
     return InlineKeyboardMarkup(
         [
             [
-                _deck_button(deck_texts.BUTTON_DELETE_DECK_YES, deck, callbacks.DeleteDeckConfirmed(deck.id)),
+                _deck_button(
+                    deck_texts.BUTTON_DELETE_DECK_YES, deck, callbacks.DeleteDeckConfirmed(deck.id, asked.asked_at)
+                ),
                 _deck_button(deck_texts.BUTTON_KEEP_DECK, deck, callbacks.KeepDeck(deck.id)),
             ]
         ]

@@ -86,9 +86,9 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
 
 
 async def delete_me_command(update: Update, context: Context) -> None:
-    """/delete_me: ask for confirmation before deleting everything."""
-    await context.bot_data.conversation.touch(sender(update))
-    await send(update, context, texts.DELETE_CONFIRM, delete_keyboard())
+    """/delete_me: ask for confirmation before deleting everything (the Yes expires)."""
+    asked = await context.bot_data.conversation.ask_delete_me(sender(update))
+    await send(update, context, texts.DELETE_CONFIRM, delete_keyboard(asked))
 
 
 # ---- buttons ------------------------------------------------------------------------------------------
@@ -150,9 +150,10 @@ async def push_days_button(update: Update, context: Context) -> None:
 
 
 async def delete_button(update: Update, context: Context) -> None:
-    """The /delete_me confirmation: everything deleted, or kept."""
-    if callbacks.DeleteAccount.of(update).confirmed:
-        removed = await context.bot_data.conversation.delete_me(sender(update))
+    """The /delete_me confirmation: everything deleted (unless the Yes expired), or kept."""
+    button = callbacks.DeleteAccount.of(update)
+    if button.confirmed:
+        removed = await context.bot_data.conversation.delete_me(sender(update), button.asked_at)
         await send(update, context, texts.deleted(removed))
     else:
         await send(update, context, texts.DELETE_KEPT)
