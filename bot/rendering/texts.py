@@ -90,6 +90,7 @@ BUTTON_NEXT = "➡️ Next question"
 BUTTON_HINT = "💡 Hint"
 BUTTON_RETRY = "🔁 Retry"
 BUTTON_MODEL = "📘 Show model answer"
+BUTTON_ANSWER_THIS = "🔁 Answer this one instead"
 BUTTON_DELETE_YES = "Yes, delete everything"
 BUTTON_DELETE_NO = "No, keep my data"
 LEVEL_NAMES = {1: "Easy", 2: "Medium", 3: "Hard"}
@@ -389,6 +390,15 @@ def stats(result: Stats) -> str:
 def daily_question(asked: Asked, topic_title: str) -> str:
     """The pushed question of the day: the same as /question, with its own header."""
     return fit("☀️ <b>Your daily interview question</b>\n" + question(asked, topic_title))
+
+
+def daily_other_open(other: Question) -> str:
+    """Under a daily question re-sent late (its first run died) to a user who has opened another since."""
+    return (
+        f"⚠️ This question was delayed, and meanwhile you opened another one: "
+        f"“{clip_escaped(other.question, 120)}”. A plain reply still answers that one. "
+        f"To answer this one instead, press {BUTTON_ANSWER_THIS}."
+    )
 
 
 def admin(result: AdminStats) -> str:

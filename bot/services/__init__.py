@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.domain.bank import Bank
 from bot.domain.grading import Grader
 from bot.services.conversation import Conversation
-from bot.services.daily import PUSH_GRACE, DailyPush
+from bot.services.daily import CLAIM_LEASE, PUSH_GRACE, DailyPush
 from bot.services.decks import UserDecks
 from bot.services.interviews import Interviews
 from bot.services.library import Library
@@ -46,6 +46,7 @@ def build_services(
     default_timezone: str = "UTC",
     default_daily_time: str = "09:00",
     push_grace: timedelta = PUSH_GRACE,
+    push_lease: timedelta = CLAIM_LEASE,
 ) -> Services:
     """Every service over one database and one clock, serving ``bank`` (the bank files, loaded from
     ``bank_paths``; ``grader``: its grader, if already made). ``Services.library.load()`` then
@@ -66,7 +67,7 @@ def build_services(
         preferences=preferences,
         interviews=interviews,
         conversation=Conversation(practice, preferences, interviews),
-        daily=DailyPush(practice, grace=push_grace),
+        daily=DailyPush(practice, grace=push_grace, lease=push_lease),
         library=library,
         decks=UserDecks(practice, library),
     )

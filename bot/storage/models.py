@@ -202,6 +202,7 @@ class Delivery(Base):
     question_id: Mapped[str | None] = mapped_column(String(QUESTION_ID_LENGTH))
     status: Mapped[str] = mapped_column(String(16))
     claimed_at: Mapped[datetime]
+    """When it was claimed, or its claim last renewed by the run sending it (the lease counts from here)."""
     claimed_by: Mapped[str] = mapped_column(String(64))
     """Which bot process claimed it (host and pid), for the logs and stale-claim recovery."""
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -239,6 +239,7 @@ def run(settings: Settings) -> None:
         default_timezone=settings.default_timezone,
         default_daily_time=settings.default_daily_time,
         push_grace=dtm.timedelta(minutes=settings.push_grace_minutes),
+        push_lease=dtm.timedelta(seconds=settings.push_lease_seconds),
     )
     application = build_application(settings, services, engine=engine, migrate_on_start=True)
     logger.info("Starting with %d questions in %d topics", len(bank.questions), len(bank.topics))

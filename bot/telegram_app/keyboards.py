@@ -42,6 +42,11 @@ def question_keyboard(question_id: str, hints: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([row])
 
 
+def switch_keyboard(question_id: str) -> InlineKeyboardMarkup:
+    """Under a question that is not the open one (a delayed daily push): open it instead."""
+    return InlineKeyboardMarkup([[_button(texts.BUTTON_ANSWER_THIS, callbacks.Retry(question_id))]])
+
+
 def feedback_keyboard(question_id: str) -> InlineKeyboardMarkup:
     """Under feedback (and a revealed answer): Next, Hint (retry with a hint), Retry, Show model answer."""
     return InlineKeyboardMarkup(
