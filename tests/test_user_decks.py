@@ -16,7 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.bank import DEFAULT_BANK_DIR
 from bot.domain.conversation import ConfirmationExpired
-from bot.domain.decks import DeckInfo, DeckLimit, DeckNotFound, DeckReady, DeckRejected, DeleteDeckAsked, ReloadFailed
+from bot.domain.decks import (
+    DeckInfo,
+    DeckLimit,
+    DeckNotFound,
+    DeckPublished,
+    DeckReady,
+    DeckRejected,
+    DeleteDeckAsked,
+    ReloadFailed,
+)
 from bot.domain.interview.results import (
     Answered,
     AnswerGraded,
@@ -171,8 +180,8 @@ async def test_publishing_makes_it_everyones_and_keeps_the_owners_progress(
     assert [d.id for d in await decks.submitted()] == [deck.id]
 
     published = await decks.publish(deck.id)
-    assert isinstance(published, tuple), published
-    info, reloaded = published
+    assert isinstance(published, DeckPublished), published
+    info, reloaded = published.deck, published.reloaded
     assert info.status == "published"
     assert deck.topic in practice.bank.topics
     assert reloaded.decks == 1
@@ -192,7 +201,10 @@ async def test_publishing_a_deck_the_bank_now_clashes_with_changes_nothing(
     first = await _add(decks, OWNER)
     clash = await _add(decks, OTHER)
     assert clash.topic == first.topic, "private topics only need to be unique per user"
-    assert isinstance(await decks.publish(first.id), tuple)
+    published = await decks.publish(first.id)
+    assert isinstance(published, DeckPublished)
+    [hidden] = published.shadowed
+    assert (hidden.deck_id, hidden.owner_id, hidden.whole) == (clash.id, OTHER.id, True), "its owner is to be told"
     served = practice.bank
     result = await decks.publish(clash.id)
     assert isinstance(result, ReloadFailed)

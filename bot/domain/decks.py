@@ -187,6 +187,40 @@ class DeckInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ShadowedDeck:
+    """A user's private deck that a deck published later now shadows, whole or in part.
+
+    Each pool lets the bank win (``bot.domain.pool.build_pool``): a private deck whose topic
+    the published deck has is left out whole, and a private question whose id it has is asked
+    as the published deck has it. Its owner is told, since nothing else would show it.
+    """
+
+    deck_id: int
+    owner_id: int
+    topic: str
+    title: str
+    questions: int
+    """The questions the private deck has."""
+    left_out: int
+    """How many of them its owner no longer gets from it (all of them when the topic is taken)."""
+    published_title: str
+
+    @property
+    def whole(self) -> bool:
+        """The whole deck is left out (the published deck has its topic, or all its question ids)."""
+        return self.left_out >= self.questions
+
+
+@dataclass(frozen=True, slots=True)
+class DeckPublished:
+    """A user's deck published for everyone: the deck, the bank now in service, and the private decks it shadows."""
+
+    deck: DeckInfo
+    reloaded: Reloaded
+    shadowed: tuple[ShadowedDeck, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DeckLimit:
     """The user has as many decks or private questions as allowed."""
 

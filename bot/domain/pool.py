@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.domain.bank import Bank, parse_topic_text
+from bot.domain.decks import ShadowedDeck
 from bot.domain.grading import Grader
 from bot.domain.importer import IMPORTED_HEADER, rederive
 from bot.domain.models import Question
@@ -97,6 +98,32 @@ def build_pool(public: QuestionPool, decks: Sequence[StoredDeck], public_vocabul
         private_ids=frozenset(q.id for q in questions),
         private_topics=topics,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedDeck:
+    """A private deck and its owner: what ``shadowed_by`` looks through."""
+
+    owner_id: int
+    deck: StoredDeck
+
+
+def shadowed_by(published_yaml: str, decks: Sequence[OwnedDeck]) -> list[ShadowedDeck]:
+    """The private ``decks`` a deck published as ``published_yaml`` now shadows, by ``build_pool``'s rule
+    (the bank wins): its topic leaves a deck out whole, its question ids leave those questions out.
+    Blocking (it parses every deck): run it off the event loop."""
+    topic, title, published, _ = parse_topic_text(published_yaml, "published.yaml")
+    ids = {q.id for q in published}
+    shadowed = []
+    for owned in decks:
+        deck = owned.deck
+        own_topic, _, questions, _ = parse_topic_text(deck.yaml_text, f"deck-{deck.id}.yaml")
+        left_out = len(questions) if own_topic == topic else sum(q.id in ids for q in questions)
+        if questions and left_out:
+            shadowed.append(
+                ShadowedDeck(deck.id, owned.owner_id, deck.topic, deck.title, len(questions), left_out, title or topic)
+            )
+    return shadowed
 
 
 class PoolCache:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from bot.domain.decks import DeckInfo, DeckLimit, Reloaded, ReloadFailed
+from bot.domain.decks import DeckInfo, DeckLimit, Reloaded, ReloadFailed, ShadowedDeck
 
 MAX_PROBLEMS_SHOWN = 15
 BUTTON_TITLE_CHARS = 24
@@ -52,6 +52,17 @@ DECK_FOR_REVIEW = (
 DECKS_WAITING_NONE = "No deck is waiting to be published."
 DECKS_WAITING_HEAD = "<b>Decks waiting to be published</b>"
 DECK_PUBLISHED_OWNER = "🎉 Your deck “{title}” is now published: everyone can practise <code>{topic}</code>."
+DECK_SHADOWED_WHOLE = (
+    "⚠️ A deck published for everyone, “{published}”, has the topic <code>{topic}</code> of your deck “{title}”. "
+    "The published one wins, so the {count} questions of your deck are no longer asked: "
+    "<code>/question {topic}</code> now asks the published deck's. To keep practising yours, delete it in "
+    "/mydecks and send it again under another name (the file name, or a YAML deck's topic, names the topic)."
+)
+DECK_SHADOWED_PART = (
+    "⚠️ A deck published for everyone, “{published}”, has {left_out} of the {count} questions of your deck "
+    "“{title}” (the same question ids). You now get those as the published deck has them; the other "
+    "questions of your deck are unchanged."
+)
 BUTTON_PRACTISE_DECK = "▶️ Practise “{title}”"
 BUTTON_SUBMIT_DECK = "📣 Suggest for everyone"
 BUTTON_PUBLISH_DECK = "✅ Publish “{title}” for everyone"
@@ -161,6 +172,15 @@ def for_review(first_name: str, username: str | None, deck: DeckInfo) -> str:
         count=deck.questions,
         name=html.escape(deck.filename),
     )
+
+
+def shadowed_to_owner(hidden: ShadowedDeck) -> str:
+    """A deck published for everyone now shadows the owner's private deck, whole or in part."""
+    title, topic = html.escape(hidden.title), html.escape(hidden.topic)
+    published = html.escape(hidden.published_title)
+    if hidden.whole:
+        return DECK_SHADOWED_WHOLE.format(title=title, topic=topic, published=published, count=hidden.questions)
+    return DECK_SHADOWED_PART.format(title=title, published=published, left_out=hidden.left_out, count=hidden.questions)
 
 
 def published_to_owner(deck: DeckInfo) -> str:

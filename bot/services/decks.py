@@ -16,6 +16,7 @@ in a forged button finds nothing that is not the presser's.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -25,13 +26,14 @@ from bot.domain.decks import (
     DeckInfo,
     DeckLimit,
     DeckNotFound,
+    DeckPublished,
     DeckReady,
     DeckRejected,
     DeckStatus,
     DeleteDeckAsked,
-    Reloaded,
     ReloadFailed,
 )
+from bot.domain.pool import OwnedDeck, StoredDeck, shadowed_by
 from bot.domain.users import UserRef
 from bot.services.library import Library
 from bot.services.practice import Practice
@@ -170,11 +172,13 @@ class UserDecks:
         async with self.practice.transaction() as session:
             return [_info(r) for r in await storage.submitted_decks(session=session)]
 
-    async def publish(self, deck_id: int) -> tuple[DeckInfo, Reloaded] | DeckNotFound | ReloadFailed:
+    async def publish(self, deck_id: int) -> DeckPublished | DeckNotFound | ReloadFailed:
         """Publish a user's private deck for everyone and reload the bank (admins only: the caller checks).
 
         The deck is checked again against the bank as it is now; if that fails the deck stays
-        private and the bank in service is unchanged, in every process.
+        private and the bank in service is unchanged, in every process. Other users' private
+        decks with its topic or some of its question ids drop out of their pools (the bank
+        wins): they come back as ``shadowed``, for their owners to be told.
         """
         async with self.practice.transaction() as session:
             row = await storage.get_deck_for_admin(session=session, deck_id=deck_id)
@@ -193,4 +197,13 @@ class UserDecks:
             owner = await self.practice.user_in(session, row.owner_id)
             _bump(owner)
             logger.info("Deck %d of user %d published", row.id, row.owner_id)
-            return _info(row), result
+            info = _info(row)
+            others = [
+                OwnedDeck(r.owner_id, StoredDeck(r.id, r.topic, r.title, r.yaml_text))
+                for r in await storage.other_private_decks(session=session, deck_id=deck_id)
+            ]
+        # Publishing is rare and private decks are small: parsing them all, off the loop, is cheap enough.
+        shadowed = await asyncio.to_thread(shadowed_by, ready.yaml_text, others)
+        for hidden in shadowed:
+            logger.info("Deck %d shadows %d question(s) of private deck %d", deck_id, hidden.left_out, hidden.deck_id)
+        return DeckPublished(info, result, tuple(shadowed))

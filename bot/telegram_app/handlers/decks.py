@@ -25,6 +25,7 @@ from bot.domain.decks import (
     DeckInfo,
     DeckLimit,
     DeckNotFound,
+    DeckPublished,
     DeckRejected,
     ReloadFailed,
 )
@@ -153,10 +154,12 @@ async def publish_button(update: Update, context: Context) -> None:
             await send(update, context, deck_texts.DECK_GONE)
         case ReloadFailed():
             await send(update, context, deck_texts.reloaded(result))
-        case (deck, reloaded):
+        case DeckPublished(deck=deck, reloaded=reloaded, shadowed=shadowed):
             await send(update, context, deck_texts.reloaded(reloaded))
             if deck.owner_id != who.id:
                 await _tell(context, deck.owner_id, deck_texts.published_to_owner(deck))
+            for hidden in shadowed:
+                await _tell(context, hidden.owner_id, deck_texts.shadowed_to_owner(hidden))
     await answer_query(update)
 
 
