@@ -233,7 +233,8 @@ async def test_a_deck_published_later_tells_the_owners_of_private_decks_it_shado
     emulator: TelegramEmulator, bot: RunningBot
 ) -> None:
     """Olga's deck is published with the topic of Pete's private deck and one question id of Quinn's: each is told
-    what no longer comes from their deck (Pete's whole deck, one of Quinn's two questions); nobody else is."""
+    what no longer comes from their deck (Pete's whole deck, one of Quinn's two questions), and /mydecks keeps
+    saying so; nobody else is told."""
     olga, pete, quinn = (emulator.create_user(name) for name in ("Olga", "Pete", "Quinn"))
     olga.send_document(GOOD_DECK.encode(), "feature-stores.md")
     saved = await olga.wait_for_bot_message()
@@ -256,16 +257,23 @@ async def test_a_deck_published_later_tells_the_owners_of_private_decks_it_shado
 
     told = (await pete.wait_for_bot_message()).text or ""
     assert "A deck published for everyone, “Feature stores”, has the topic feature-stores of your deck" in told, told
-    assert "the 1 questions of your deck are no longer asked" in told
+    assert "so you no longer get your deck's 1 question" in told
     assert "/question feature-stores now asks the published deck's" in told
     assert "delete it in /mydecks and send it again under another name" in told
     pete.send_command("question", "feature-stores")
     asked = (await pete.wait_for_bot_message()).text or ""
     assert "🎯 Feature stores ·" in asked and "feature registry" not in asked, asked
 
+    pete.send_command("mydecks")
+    listing = (await pete.wait_for_bot_message()).text or ""
+    assert "1 question: private; ⚠️ not asked: a deck for everyone has its topic now" in listing, listing
+
     told = (await quinn.wait_for_bot_message()).text or ""
     assert "has 1 of the 2 questions of your deck “ML platform”" in told, told
     assert "the other questions of your deck are unchanged" in told
+    quinn.send_command("mydecks")
+    listing = (await quinn.wait_for_bot_message()).text or ""
+    assert "2 questions: private; ⚠️ a deck for everyone now has 1 of its questions" in listing, listing
     await asyncio.sleep(0.5)
     assert [m.text for m in emulator.bot_messages(olga.chat_id)][-1] == (
         "🎉 Your deck “Feature stores” is now published: everyone can practise feature-stores."

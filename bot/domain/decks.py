@@ -179,6 +179,9 @@ class DeckInfo:
     status: str
     created_at: datetime
     submitted_at: datetime | None
+    left_out: int = 0
+    """Of a private deck: its questions the owner no longer gets from it (the bank in service has their
+    topic or ids, e.g. a deck published later); ``questions`` when the whole deck is left out."""
 
     @property
     def is_private(self) -> bool:

@@ -6,6 +6,7 @@ import html
 from collections.abc import Sequence
 
 from bot.domain.decks import DeckInfo, DeckLimit, Reloaded, ReloadFailed, ShadowedDeck
+from bot.rendering.interview_texts import plural
 
 MAX_PROBLEMS_SHOWN = 15
 BUTTON_TITLE_CHARS = 24
@@ -34,10 +35,14 @@ DECK_FORMATS = (
     "deck; /mydecks explains."
 )
 MY_DECKS_HEAD = "<b>Your decks</b>"
-DECK_LINE = "{n}. “{title}” (<code>{topic}</code>), {count} questions: {status}"
+DECK_LINE = "{n}. “{title}” (<code>{topic}</code>), {count}: {status}"
 DECK_STATUS_PRIVATE = "private"
 DECK_STATUS_SUBMITTED = "private, waiting for an admin to publish it"
 DECK_STATUS_PUBLISHED = "published for everyone"
+DECK_STATUS_SHADOWED = (
+    "⚠️ not asked: a deck for everyone has its topic now (delete it and send it again under another name)"
+)
+DECK_STATUS_PART_SHADOWED = "⚠️ a deck for everyone now has {count} of its questions (asked as that deck has them)"
 DECK_DELETE_CONFIRM = "Delete your deck “{title}” ({count} questions)? Your past answers to it stay in your history."
 DECK_DELETED = "🗑 Deck “{title}” deleted."
 DECK_KEPT = "OK, the deck stays."
@@ -54,7 +59,7 @@ DECKS_WAITING_HEAD = "<b>Decks waiting to be published</b>"
 DECK_PUBLISHED_OWNER = "🎉 Your deck “{title}” is now published: everyone can practise <code>{topic}</code>."
 DECK_SHADOWED_WHOLE = (
     "⚠️ A deck published for everyone, “{published}”, has the topic <code>{topic}</code> of your deck “{title}”. "
-    "The published one wins, so the {count} questions of your deck are no longer asked: "
+    "The published one wins, so you no longer get your deck's {count}: "
     "<code>/question {topic}</code> now asks the published deck's. To keep practising yours, delete it in "
     "/mydecks and send it again under another name (the file name, or a YAML deck's topic, names the topic)."
 )
@@ -111,7 +116,12 @@ def status(deck: DeckInfo) -> str:
     """Private, waiting for an admin, or published."""
     if not deck.is_private:
         return DECK_STATUS_PUBLISHED
-    return DECK_STATUS_SUBMITTED if deck.submitted_at is not None else DECK_STATUS_PRIVATE
+    shown = DECK_STATUS_SUBMITTED if deck.submitted_at is not None else DECK_STATUS_PRIVATE
+    if deck.left_out >= deck.questions > 0:
+        return f"{shown}; {DECK_STATUS_SHADOWED}"
+    if deck.left_out:
+        return f"{shown}; {DECK_STATUS_PART_SHADOWED.format(count=deck.left_out)}"
+    return shown
 
 
 def my_decks(decks: Sequence[DeckInfo]) -> str:
@@ -121,7 +131,11 @@ def my_decks(decks: Sequence[DeckInfo]) -> str:
     lines = [MY_DECKS_HEAD]
     lines += [
         DECK_LINE.format(
-            n=n, title=html.escape(d.title), topic=html.escape(d.topic), count=d.questions, status=status(d)
+            n=n,
+            title=html.escape(d.title),
+            topic=html.escape(d.topic),
+            count=plural(d.questions, "question"),
+            status=status(d),
         )
         for n, d in enumerate(decks, 1)
     ]
@@ -179,7 +193,9 @@ def shadowed_to_owner(hidden: ShadowedDeck) -> str:
     title, topic = html.escape(hidden.title), html.escape(hidden.topic)
     published = html.escape(hidden.published_title)
     if hidden.whole:
-        return DECK_SHADOWED_WHOLE.format(title=title, topic=topic, published=published, count=hidden.questions)
+        return DECK_SHADOWED_WHOLE.format(
+            title=title, topic=topic, published=published, count=plural(hidden.questions, "question")
+        )
     return DECK_SHADOWED_PART.format(title=title, published=published, left_out=hidden.left_out, count=hidden.questions)
 
 

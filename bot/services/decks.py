@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.conversation import ConfirmationExpired, confirmation_stands
@@ -116,10 +117,12 @@ class UserDecks:
             return _info(row)
 
     async def mine(self, who: UserRef) -> list[DeckInfo]:
-        """The user's decks, oldest first."""
+        """The user's decks, oldest first, each private one with how much of it the bank now shadows."""
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
-            return [_info(r) for r in await storage.list_decks(session=session, owner_id=user.id)]
+            pool = await self.practice.pools.pool_in(session, user)
+            rows = await storage.list_decks(session=session, owner_id=user.id)
+            return [replace(_info(r), left_out=pool.left_out.get(r.id, 0)) for r in rows]
 
     async def get(self, who: UserRef, deck_id: int) -> DeckInfo | DeckNotFound:
         """One of the user's decks."""
