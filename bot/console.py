@@ -25,7 +25,15 @@ from typing import IO
 
 from bot.config import Settings
 from bot.domain.bank import BankError, load_bank
-from bot.domain.conversation import InRound, InRoundHint, SettingsUsage, SettingsView, TopicChoice, TopicTooLong
+from bot.domain.conversation import (
+    DeleteAsked,
+    InRound,
+    InRoundHint,
+    SettingsUsage,
+    SettingsView,
+    TopicChoice,
+    TopicTooLong,
+)
 from bot.domain.interview.results import (
     AlreadyInRound,
     Answered,
@@ -69,7 +77,7 @@ class Console:
         self.me = UserInfo(user_id, user_id, "")
         self.chart_dir = chart_dir
         self._out = out
-        self._confirm_delete = False
+        self._delete_asked: DeleteAsked | None = None
         self._last_debrief: Debrief | None = None
 
     def say(self, message: str) -> None:
@@ -89,10 +97,10 @@ class Console:
         text = line.strip()
         if not text:
             return True
-        if self._confirm_delete:
-            self._confirm_delete = False
+        if self._delete_asked is not None:
+            asked, self._delete_asked = self._delete_asked, None
             if text.casefold() in {"yes", "y"}:
-                self.say(texts.deleted(await self.conversation.delete_me(self.me)))
+                self.say(texts.deleted(await self.conversation.delete_me(self.me, asked.asked_at)))
                 await self.conversation.touch(self.me)
             else:
                 self.say(texts.DELETE_KEPT)
@@ -157,7 +165,7 @@ class Console:
             case "review":
                 await self._review(args)
             case "delete_me":
-                self._confirm_delete = True
+                self._delete_asked = await conversation.ask_delete_me(me)
                 self.say(texts.DELETE_CONFIRM + "\nType yes to confirm, anything else to keep your data.")
             case _ if command in texts.TELEGRAM_ONLY_COMMANDS:
                 self.say(texts.TELEGRAM_ONLY.format(command="/" + command))
@@ -192,7 +200,7 @@ class Console:
                 else:
                     self._step(result.next)
             case Feedback():
-                self.say(texts.feedback(result) + "\n" + texts.CONSOLE_NEXT)
+                self.say(texts.feedback(result, console=True) + "\n" + texts.CONSOLE_NEXT)
             case Revealed():
                 self.say(texts.revealed(result))
             case NoOpenQuestion():
@@ -213,7 +221,7 @@ class Console:
             case SettingsView(settings=current, titles=titles):
                 self.say(settings_texts.settings(current, titles))
             case InvalidSetting():
-                self.say(settings_texts.invalid_setting(result) + "\n" + settings_texts.SETTINGS_USAGE)
+                self.say(settings_texts.invalid_setting(result))
             case SettingsUsage():
                 self.say(settings_texts.SETTINGS_USAGE)
             case _:

@@ -95,6 +95,7 @@ async def running_bot(
         grader=real_grader(),
         bank_paths=real_bank_paths(),
         push_grace=dtm.timedelta(minutes=settings.push_grace_minutes),
+        push_lease=dtm.timedelta(seconds=settings.push_lease_seconds),
         clock=clock or utc_now,
     )
     flood_guard = FloodGuard(clock=flood_clock) if flood_clock is not None else None

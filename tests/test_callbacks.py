@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.telegram_app import callbacks
 from bot.telegram_app.app import BUTTONS
 
+ASKED_AT = datetime(2026, 12, 5, 9, 30, 15, 123000, tzinfo=UTC)
+"""When a confirmation was asked: buttons carry it to the millisecond."""
 EVERY_BUTTON: list[callbacks.Button] = [
     callbacks.NextQuestion(),
     callbacks.Hint("precision-recall"),
@@ -20,7 +24,7 @@ EVERY_BUTTON: list[callbacks.Button] = [
     callbacks.PickZone(),
     callbacks.SetZone("America/Argentina/Buenos_Aires"),
     callbacks.PushDays("weekdays"),
-    callbacks.DeleteAccount(confirmed=True),
+    callbacks.DeleteAccount(True, ASKED_AT),
     callbacks.DeleteAccount(confirmed=False),
     callbacks.RoundChoice(5, callbacks.ALL_TOPICS, 2),
     callbacks.StartRound(10, "deep-learning", 3),
@@ -34,7 +38,7 @@ EVERY_BUTTON: list[callbacks.Button] = [
     callbacks.ReviewStep("bias-variance"),
     callbacks.PractiseDeck(12),
     callbacks.DeleteDeck(12),
-    callbacks.DeleteDeckConfirmed(12),
+    callbacks.DeleteDeckConfirmed(2**31 - 1, ASKED_AT),
     callbacks.KeepDeck(12),
     callbacks.SubmitDeck(12),
     callbacks.PublishDeck(12),
@@ -60,7 +64,8 @@ def test_the_data_of_earlier_versions_still_parses() -> None:
     assert callbacks.PassInRound.parse("iv:p:3:1:q") == callbacks.PassInRound(3, 1, follow_up=False)
     assert callbacks.LeaveRound.parse("iv:leave:3:metrics") == callbacks.LeaveRound(3, "metrics")
     assert callbacks.RoundChoice.parse("iv:o:3:metrics:2") == callbacks.RoundChoice(3, "metrics", 2)
-    assert callbacks.DeleteAccount.parse("del:yes") == callbacks.DeleteAccount(confirmed=True)
+    assert callbacks.DeleteAccount.parse("del:yes") == callbacks.DeleteAccount(confirmed=True)  # it no longer deletes
+    assert callbacks.DeleteDeckConfirmed.parse("ud:dy:42") == callbacks.DeleteDeckConfirmed(42)  # nor this
     assert callbacks.SetZone.parse("tz:Asia/Kolkata") == callbacks.SetZone("Asia/Kolkata")
     assert callbacks.PractiseDeck.parse("ud:q:42") == callbacks.PractiseDeck(42)
 
@@ -83,6 +88,10 @@ def test_the_data_of_earlier_versions_still_parses() -> None:
         "ud:q:1:2",
         "days:sometimes",
         "del:maybe",
+        "del:no:1764927015123",
+        "del:yes:soon",
+        "ud:dy:1:soon",
+        "ud:dy:1:2:3",
         "d:4",
         "tz:",
     ],

@@ -163,7 +163,7 @@ def _run(
     )
 
 
-SETTING_PREFIXES = ("TELEGRAM_", "WEBHOOK_", "DATABASE_", "DEFAULT_", "BANK_", "DECKS_", "ADMIN_", "LOG_")
+SETTING_PREFIXES = ("TELEGRAM_", "WEBHOOK_", "DATABASE_", "DEFAULT_", "BANK_", "DECKS_", "ADMIN_", "LOG_", "PUSH_")
 
 
 @pytest.mark.parametrize(
@@ -174,6 +174,7 @@ SETTING_PREFIXES = ("TELEGRAM_", "WEBHOOK_", "DATABASE_", "DEFAULT_", "BANK_", "
         ("DATABASE_URL", "mysql://db/bot", "DATABASE_URL must be sqlite:///"),
         ("BANK_PATH", "no-such-bank", "BANK_PATH has no such file or folder: no-such-bank"),
         ("ADMIN_IDS", "alice,bob", "ADMIN_IDS must be Telegram user ids"),
+        ("PUSH_LEASE_SECONDS", "5", "PUSH_LEASE_SECONDS Input should be greater than or equal to 10"),
     ],
 )
 @pytest.mark.parametrize("command", [["console"], ["grade"], ["bank", "check"]])

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.rendering import texts
+
 CONSOLE_TIMEOUT_S = 120
 
 
@@ -83,16 +85,21 @@ def test_bad_input_gets_clear_replies(database: Path) -> None:
 
 
 def test_help_lists_what_the_console_does(database: Path) -> None:
-    """/help in the console lists its own commands and not Telegram's; those say where they work."""
-    result = _run_console(database, "/help\n/subscribe 08:00 Europe/Berlin\n/mydecks\n")
+    """/help in the console lists the table's console commands, in its order, and names the Telegram-only ones;
+    each console command is answered and each Telegram-only one says where it works."""
+    console = [command for command in texts.COMMAND_TABLE if command.console]
+    telegram_only = [command.name for command in texts.COMMAND_TABLE if not command.console]
+    tried = [command.name for command in console if command.name not in {"quit", "delete_me"}]
+    script = ["/help", *(f"/{name}" for name in tried), "/delete_me", "no", *(f"/{n}" for n in telegram_only), "/quit"]
+    result = _run_console(database, "\n".join(script) + "\n")
     assert result.returncode == 0, result.stderr
-    help_part, _, rest = result.stdout.partition("/subscribe works in Telegram only")
-    for command in ("/question", "/hint", "/interview", "/retry", "/pass", "/timelimit", "/review", "/quit"):
-        assert f"{command} — " in help_part
-    for command in ("/subscribe", "/unsubscribe", "/mydecks"):
-        assert f"{command} — " not in help_part
-    assert "/mydecks works in Telegram only" in rest
+    help_part, _, rest = result.stdout.partition("Telegram only, because they need a chat: ")
+    assert re.findall(r"^/(\w+) — ", help_part, re.MULTILINE) == [command.name for command in console]
+    assert rest.startswith(", ".join(f"/{name}" for name in telegram_only) + ".")
     assert "I don't know the command" not in result.stdout
+    for name in telegram_only:
+        assert f"/{name} works in Telegram only" in rest
+    assert "Traceback" not in result.stderr
 
 
 def test_delete_me_asks_then_deletes(database: Path) -> None:
@@ -151,15 +158,20 @@ def test_interview_round_with_debrief_chart_file_and_review(database: Path) -> N
 
 
 def test_settings_change_the_zone_the_time_and_the_days(database: Path) -> None:
-    """/settings zone|time|days change the setting (the console used to reprint the settings instead)."""
-    lines = ["zone Europe/Berlin", "time 7:05", "days weekdays", "zone Mars/Base", ""]
+    """/settings zone|time|days change the setting (the console used to reprint the settings instead); a bad
+    value is explained for people, with an example command."""
+    lines = ["zone Europe/Berlin", "time 7:05", "days weekdays", "zone Mars/Base", "time 25:99", ""]
     script = "".join(f"/settings {line}\n" for line in lines)
     result = _run_console(database, script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Time zone: Europe/Berlin" in out
     assert "Daily question: 07:05, Monday to Friday" in out
-    assert "“Mars/Base” is not valid" in out
+    assert "I don't know the time zone “Mars/Base”" in out
+    assert "e.g. /settings zone Europe/Berlin" in out
+    assert "I can't read “25:99” as a time of day" in out
+    assert "e.g. /settings time 07:45" in out
+    assert "timezone:" not in out and "daily_time" not in out
     assert out.rstrip().split("Bye!")[0].count("Time zone: Europe/Berlin") == 4  # kept after the bad value too
 
 
@@ -188,3 +200,14 @@ def test_topics_and_difficulty_time_limit_and_a_stats_chart(database: Path) -> N
     assert saved is not None, out
     assert Path(saved[1]).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert "I have no topic “hard”" not in out
+
+
+def test_i_dont_know_names_console_commands_that_work(database: Path) -> None:
+    """After "I don't know" the console names /retry and /hint (it has no buttons to press), and they work."""
+    result = _run_console(database, "/question metrics\nI don't know\n/retry\n/hint\n")
+    assert result.returncode == 0, result.stderr
+    feedback, _, rest = result.stdout.partition("No real answer there")[2].partition("Model answer")
+    assert "/retry" in feedback
+    assert "press" not in feedback.casefold()
+    assert "Hint 1/" in rest
+    assert "There is no open question" not in result.stdout

@@ -48,7 +48,7 @@ from bot.domain.practice import (
     Skipped,
     UnknownTopic,
 )
-from bot.domain.users import InvalidSetting
+from bot.domain.users import InvalidSetting, Setting
 from bot.services.conversation import Conversation
 from tests.practice_fixtures import real_bank, user_info
 
@@ -196,16 +196,20 @@ async def test_settings_words_change_time_zone_and_days(conversation: Conversati
 
 
 async def test_subscribe_and_unsubscribe(conversation: Conversation) -> None:
-    """/subscribe with a time and zone, without a zone (asks), with junk; /unsubscribe once, then "not subscribed"."""
+    """/subscribe with a time and zone; /unsubscribe once, then "not subscribed"; /subscribe alone again: the same
+    time and zone, not asked about again; a user who never said their zone is asked; junk is refused."""
     subscribed = await conversation.subscribe(ALICE, ["08:30", "Europe/Berlin"])
-    assert isinstance(subscribed, Subscribed) and subscribed.zone_given
+    assert isinstance(subscribed, Subscribed) and subscribed.zone_known
     assert subscribed.settings.daily_time == "08:30"
     assert isinstance(await conversation.unsubscribe(ALICE), Unsubscribed)
     assert isinstance(await conversation.unsubscribe(ALICE), NotSubscribed)
-    without_zone = await conversation.subscribe(ALICE, [])
-    assert isinstance(without_zone, Subscribed) and not without_zone.zone_given
+    again = await conversation.subscribe(ALICE, [])
+    assert isinstance(again, Subscribed) and again.zone_known
+    assert (again.settings.daily_time, again.settings.timezone) == ("08:30", "Europe/Berlin")
+    without_zone = await conversation.subscribe(user_info(2002), [])
+    assert isinstance(without_zone, Subscribed) and not without_zone.zone_known
     bad_time = await conversation.subscribe(ALICE, ["25:99"])
-    assert isinstance(bad_time, InvalidSetting) and bad_time.name == "daily_time"
+    assert isinstance(bad_time, InvalidSetting) and bad_time.name == Setting.DAILY_TIME
     assert isinstance(await conversation.subscribe(ALICE, ["not", "a", "zone"]), BadSubscribeArgument)
 
 

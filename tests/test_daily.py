@@ -118,7 +118,7 @@ async def test_subscribe_validates_and_schedules(
     assert "Asia/Kolkata" in half_hour.expected
     assert (await preferences.settings(1)).daily_time is None
     result = await preferences.subscribe(1, "8:00", "europe/berlin")
-    assert result == UserSettings((), None, BERLIN, "08:00", next_push_at=utc(2026, 11, 21, 7, 0))
+    assert result == UserSettings((), None, BERLIN, "08:00", next_push_at=utc(2026, 11, 21, 7, 0), zone_chosen=True)
     later = await preferences.set_daily_time(1, "06:30")  # already past today: tomorrow
     assert isinstance(later, UserSettings)
     assert later.next_push_at == utc(2026, 11, 22, 5, 30)
@@ -263,13 +263,46 @@ async def test_restart_mid_run_neither_repeats_nor_loses_a_push(
     engine = create_engine_from_url(database_url)
     try:
         restarted = Practice(real_bank(), real_grader(), make_sessionmaker(engine), clock)
-        second = make_daily(restarted, batch=2, lease=timedelta(minutes=10))
+        second = make_daily(restarted, batch=2)
         others = await drain(second)
         assert sorted(c.user_id for c in others) == [3, 4, 5]
-        clock.advance(minutes=11)  # the dead run's lease runs out
+        clock.advance(minutes=1, seconds=59)  # the dead run's lease (two minutes) is not over yet
+        assert await drain(second) == []
+        clock.advance(seconds=2)  # now it is: not the ten minutes it used to be
         retried = await drain(second)
         assert [(c.user_id, c.retry) for c in retried] == [(batch[1].user_id, True)]
         assert await drain(second) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_a_live_run_renews_its_claims_and_a_stalled_one_loses_them(
+    practice: Practice, clock: FrozenClock, database_url: str
+) -> None:
+    """Claims renewed within each lease stay with their run, however long it sends; a run that stops renewing
+    for a whole lease has them taken over (once), and its next renewal says it no longer holds them."""
+    clock.now = utc(2026, 11, 21, 7, 59)
+    for user_id in (1, 2):
+        await subscribe(practice, user_id, "08:00", "UTC")
+    clock.advance(minutes=2)
+    slow = make_daily(practice, lease=timedelta(minutes=2))
+    claims = await slow.claim_due()
+    ids = {c.delivery_id for c in claims}
+    engine = create_engine_from_url(database_url)
+    try:
+        other = DailyPush(
+            Practice(real_bank(), real_grader(), make_sessionmaker(engine), clock), instance="other", lease=slow.lease
+        )
+        for _ in range(3):  # six minutes of sending, renewed every 90 s: never taken over
+            clock.advance(seconds=90)
+            assert await slow.renew(ids) == ids
+            assert await other.claim_due() == []
+        await slow.mark_sent(claims[0].delivery_id)
+        clock.advance(minutes=2, seconds=1)  # the slow run stalls for a whole lease
+        taken = await other.claim_due()
+        assert [(c.user_id, c.retry) for c in taken] == [(claims[1].user_id, True)]
+        assert await slow.renew(ids) == set(), "the taken claim is no longer the slow run's; the sent one is done"
+        assert await other.renew({taken[0].delivery_id}) == {taken[0].delivery_id}
     finally:
         await engine.dispose()
 

@@ -6,6 +6,7 @@ through the Bot API emulator: a document in, line numbers or a publish button ou
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -201,6 +202,84 @@ async def test_a_users_deck_is_theirs_alone_until_an_admin_publishes_it(
     assert "published for everyone" in ((await owner.wait_for_bot_message()).text or "")
 
 
+SAME_TOPIC_DECK = """# Feature stores
+
+## How does a feature registry help a team that trains many models?
+
+A registry lists every feature with its owner, its definition and its freshness, so teams find and
+reuse features instead of computing them again. It records lineage from raw tables to features and
+to the models that use them, which makes audits and debugging easier. Deprecating a feature shows
+which models depend on it before anything breaks.
+"""
+
+OVERLAPPING_DECK = """# ML platform
+
+## What problem does a feature store solve?
+
+It keeps one definition of each feature for training and for serving, so offline and online
+values match and training-serving skew disappears. It stores point-in-time correct history for
+building training sets without leakage. It serves fresh values with low latency to online
+models. Teams reuse and discover features instead of rebuilding them.
+
+## What is a model registry for?
+
+A model registry stores every trained model version with its metrics, its training data and code
+version, and its stage such as staging or production. Deployments pull a named version from it, so
+a rollback is a change of stage, and audits can trace which model made a prediction.
+"""
+
+
+async def test_a_deck_published_later_tells_the_owners_of_private_decks_it_shadows(
+    emulator: TelegramEmulator, bot: RunningBot
+) -> None:
+    """Olga's deck is published with the topic of Pete's private deck and one question id of Quinn's: each is told
+    what no longer comes from their deck (Pete's whole deck, one of Quinn's two questions), and /mydecks keeps
+    saying so; nobody else is told."""
+    olga, pete, quinn = (emulator.create_user(name) for name in ("Olga", "Pete", "Quinn"))
+    olga.send_document(GOOD_DECK.encode(), "feature-stores.md")
+    saved = await olga.wait_for_bot_message()
+    deck_id = saved.buttons[0]["callback_data"].split(":")[2]
+    pete.send_document(SAME_TOPIC_DECK.encode(), "feature-stores.md")
+    assert "as your private deck" in ((await pete.wait_for_bot_message()).text or "")
+    pete.send_command("question", "feature-stores")
+    assert "feature registry" in ((await pete.wait_for_bot_message()).text or ""), "his own deck, for now"
+    quinn.send_document(OVERLAPPING_DECK.encode(), "ml-platform.md")
+    assert "2 questions" in ((await quinn.wait_for_bot_message()).text or "")
+
+    admin = emulator.create_user("Admin", user_id=ADMIN_ID)
+    admin.send_command("start")
+    await admin.wait_for_bot_message()
+    olga.press_button(saved, data=f"ud:s:{deck_id}")
+    assert "Sent to the admins" in ((await olga.wait_for_bot_message()).text or "")
+    admin.press_button(await admin.wait_for_bot_message(), data=f"ud:p:{deck_id}")
+    assert "Bank reloaded" in ((await admin.wait_for_bot_message()).text or "")
+    assert "now published" in ((await olga.wait_for_bot_message()).text or "")
+
+    told = (await pete.wait_for_bot_message()).text or ""
+    assert "A deck published for everyone, “Feature stores”, has the topic feature-stores of your deck" in told, told
+    assert "so you no longer get your deck's 1 question" in told
+    assert "/question feature-stores now asks the published deck's" in told
+    assert "delete it in /mydecks and send it again under another name" in told
+    pete.send_command("question", "feature-stores")
+    asked = (await pete.wait_for_bot_message()).text or ""
+    assert "🎯 Feature stores ·" in asked and "feature registry" not in asked, asked
+
+    pete.send_command("mydecks")
+    listing = (await pete.wait_for_bot_message()).text or ""
+    assert "1 question: private; ⚠️ not asked: a deck for everyone has its topic now" in listing, listing
+
+    told = (await quinn.wait_for_bot_message()).text or ""
+    assert "has 1 of the 2 questions of your deck “ML platform”" in told, told
+    assert "the other questions of your deck are unchanged" in told
+    quinn.send_command("mydecks")
+    listing = (await quinn.wait_for_bot_message()).text or ""
+    assert "2 questions: private; ⚠️ a deck for everyone now has 1 of its questions" in listing, listing
+    await asyncio.sleep(0.5)
+    assert [m.text for m in emulator.bot_messages(olga.chat_id)][-1] == (
+        "🎉 Your deck “Feature stores” is now published: everyone can practise feature-stores."
+    ), "the published deck's owner is not told it shadows itself"
+
+
 async def test_the_owner_runs_an_interview_round_on_their_deck(emulator: TelegramEmulator, bot: RunningBot) -> None:
     """/interview offers the owner's private topic and runs a round on it; for others it does not exist."""
     owner = emulator.create_user("Olga")
@@ -237,7 +316,9 @@ async def test_the_owner_deletes_a_deck_after_confirming(emulator: TelegramEmula
     owner.press_button(listing, data=f"ud:d:{deck_id}")
     confirm = await owner.wait_for_bot_message()
     assert "Delete your deck" in (confirm.text or "")
-    owner.press_button(confirm, data=f"ud:dy:{deck_id}")
+    stale = owner.forge_callback(confirm, f"ud:dy:{deck_id}")  # a Yes without when it was asked: too old
+    assert "has expired, so the deck stays" in ((await stale.wait_answer()).text or "")
+    owner.press_button(confirm, text="Yes, delete it")
     assert "deleted" in ((await owner.wait_for_bot_edit()).text or "")
     owner.send_command("mydecks")
     assert "You have no decks yet" in ((await owner.wait_for_bot_message()).text or "")

@@ -131,7 +131,9 @@ async def test_settings_are_validated_and_normalised(practice: Practice, prefere
     await preferences.set_daily_time(ALICE, "7:05")
     # START is Monday 10 March 09:00 UTC, past 07:05 in Berlin (UTC+1 in March): next is Tuesday's.
     next_push = datetime(2025, 3, 11, 6, 5, tzinfo=UTC)
-    expected = UserSettings(("deep-learning", "metrics"), 2, "Europe/Berlin", "07:05", next_push_at=next_push)
+    expected = UserSettings(
+        ("deep-learning", "metrics"), 2, "Europe/Berlin", "07:05", next_push_at=next_push, zone_chosen=True
+    )
     assert await preferences.settings(ALICE) == expected
     assert (await preferences.set_topics(ALICE, [])) == replace(expected, topics=())
 

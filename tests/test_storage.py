@@ -92,6 +92,54 @@ async def test_downgrade_to_base_and_upgrade_again(engine: AsyncEngine) -> None:
         assert await connection.run_sync(run, "upgrade") == sorted(["alembic_version", *Base.metadata.tables])
 
 
+async def test_migration_0006_keeps_every_row_and_ids_are_never_given_out_twice(database_url: str) -> None:
+    """A database at 0005 with a round, its items and a deck: after 0006 every row is still there (the rounds'
+    items too, which SQLite's table copy would otherwise cascade away), the daily time is kept aside, and
+    after deleting the user a new round and deck get new ids, never the deleted ones (buttons carry them)."""
+    engine = create_engine_from_url(database_url)
+
+    def upgrade(connection: Connection, target: str) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, target)
+
+    user = "INSERT INTO users (id, chat_id, first_name, created_at, last_seen_at, timezone, daily_time, topics) "
+    user += "VALUES (7, 7, 'Ann', :now, :now, 'Asia/Tokyo', '07:45', '[]')"
+    round_row = "INSERT INTO interview_rounds (id, user_id, level, length, status, started_at) "
+    round_row += "VALUES (:id, 7, 2, 3, 'active', :now)"
+    item = "INSERT INTO interview_items (round_id, user_id, position, question_id, topic, kind, difficulty, stage, "
+    item += "covered, missed, contradicted, follow_up_concepts, follow_up_credited) "
+    item += "VALUES (5, 7, 0, 'overfitting', 'basics', 'conceptual', 1, 'asked', '[]', '[]', '[]', '[]', '[]')"
+    deck = "INSERT INTO decks (id, owner_id, topic, title, filename, questions, yaml_text, status, created_at) "
+    deck += "VALUES (:id, 7, :topic, 'T', 'd.md', 1, 'x', 'private', :now)"
+    count = "SELECT COUNT(*) FROM {table}"
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade, "0005")
+            await connection.execute(text(user), {"now": START})
+            await connection.execute(text(round_row), {"id": 5, "now": START})
+            await connection.execute(text(item))
+            await connection.execute(text(deck), {"id": 3, "topic": "mine", "now": START})
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade, "head")
+        async with engine.begin() as connection:
+            for table in ("users", "interview_rounds", "interview_items", "decks"):
+                assert (await connection.execute(text(count.format(table=table)))).scalar_one() == 1, table
+            kept = await connection.execute(text("SELECT last_daily_time, timezone_chosen FROM users"))
+            assert tuple(kept.one()) in {("07:45", False), ("07:45", 0)}
+            await connection.execute(text("DELETE FROM users WHERE id = 7"))
+            assert (await connection.execute(text(count.format(table="interview_items")))).scalar_one() == 0
+            await connection.execute(text(user), {"now": START})
+            new_round = "INSERT INTO interview_rounds (user_id, level, length, status, started_at) "
+            new_round += "VALUES (7, 2, 3, 'active', :now) RETURNING id"
+            assert (await connection.execute(text(new_round), {"now": START})).scalar_one() > 5
+            new_deck = "INSERT INTO decks (owner_id, topic, title, filename, questions, yaml_text, status, created_at) "
+            new_deck += "VALUES (7, 'mine', 'T', 'd.md', 1, 'x', 'private', :now) RETURNING id"
+            assert (await connection.execute(text(new_deck), {"now": START})).scalar_one() > 3
+    finally:
+        await engine.dispose()
+
+
 async def test_constraints_are_named_by_convention(engine: AsyncEngine) -> None:
     """Foreign keys cascade and carry the conventional names, so later migrations can address them."""
 

@@ -15,8 +15,11 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
+from sqlalchemy import select
 
 from bot.domain.daily import Status
+from bot.services.daily import DailyPush
+from bot.storage.models import Delivery
 from bot.telegram_app.daily import PUSH_JOB
 from tests.emulator import EmulatedUser, StoredMessage, TelegramEmulator
 from tests.practice_fixtures import FrozenClock
@@ -185,6 +188,77 @@ async def test_two_bot_instances_push_every_subscriber_exactly_once(
             reports = await asyncio.gather(first.push(), second.push())
     assert sum(r.outcomes[Status.SENT] for r in reports) == len(users)
     assert [len(daily_messages(emulator, u)) for u in users] == [1] * len(users)
+
+
+async def test_a_slow_run_keeps_its_claims_and_another_instance_sends_nothing_twice(
+    emulator: TelegramEmulator, database_url: str, clock: FrozenClock
+) -> None:
+    """Telegram makes one push wait (429, retry after 6 s) past a 10 s lease: the run renews its claim
+    meanwhile, so a second instance's push run then sends nothing, and the user gets one question."""
+    settings = bot_settings(emulator, database_url, push_lease_seconds=10)
+    async with running_bot(emulator, database_url, clock=clock, settings=settings) as first:
+        [slow] = await subscribers(emulator, 1)
+        emulator.fail_with_retry_after("sendMessage", retry_after=6, chat_id=slow.chat_id)
+        clock.now = NOW + dtm.timedelta(hours=2, minutes=1)
+        async with running_bot(emulator, database_url, clock=clock, settings=settings) as second:
+            run = asyncio.create_task(first.push())
+            for _ in range(100):
+                if await claimed_at(first) is not None:
+                    break
+                await asyncio.sleep(0.05)
+            clock.advance(seconds=11)  # the lease has run out since the claim...
+            renewed = clock.now
+            for _ in range(100):  # ...but the run renews it (every third of the lease)
+                if await claimed_at(first) == renewed:
+                    break
+                await asyncio.sleep(0.1)
+            assert await claimed_at(first) == renewed, "the claim was not renewed"
+            assert (await second.push()).total == 0
+            report = await run
+    assert report.outcomes == Counter({Status.SENT: 1})
+    assert len(daily_messages(emulator, slow)) == 1
+
+
+async def test_a_resent_push_says_so_when_the_user_opened_another_question_meanwhile(
+    emulator: TelegramEmulator, bot: RunningBot, clock: FrozenClock
+) -> None:
+    """A run claims Grace's push and dies before sending it; she asks /question meanwhile. The push re-sent
+    after the lease says her reply still answers the question she asked for, and its button switches."""
+    [grace] = await subscribers(emulator, 1)
+    clock.now = NOW + dtm.timedelta(hours=2, minutes=1)
+    dead_run = DailyPush(bot.practice, instance="crashed:1", lease=bot.services.daily.lease)
+    [claim] = await dead_run.claim_due()  # claimed and opened, never sent: the process died
+    asked = await command(grace, "question", "metrics")
+    other = await bot.practice.open_question(grace.id)
+    assert other is not None
+    assert other.question.id != claim.question.id
+    assert other.question.question in asked
+    clock.advance(seconds=bot.services.daily.lease.total_seconds() + 1)
+    assert (await bot.push()).outcomes == Counter({Status.SENT: 1})
+    pushed = await grace.wait_for_bot_message()
+    assert daily_messages(emulator, grace) == [pushed]
+    text = pushed.text or ""
+    assert claim.question.question in text
+    assert "meanwhile you opened another one" in text
+    assert other.question.question[:60] in text
+    assert "A plain reply still answers that one" in text
+    assert pushed.button_texts == ["🔁 Answer this one instead"]
+    still = await bot.practice.open_question(grace.id)
+    assert still is not None
+    assert still.question.id == other.question.id, "the question she asked for stays open"
+    grace.press_button(pushed, text="🔁 Answer this one instead")
+    switched = await grace.wait_for_bot_message()
+    assert claim.question.question in (switched.text or "")
+    assert "The previous question was skipped" in (switched.text or "")
+    now_open = await bot.practice.open_question(grace.id)
+    assert now_open is not None
+    assert now_open.question.id == claim.question.id
+
+
+async def claimed_at(bot: RunningBot) -> dtm.datetime | None:
+    """When the one delivery was claimed or last renewed (None before it is claimed)."""
+    async with bot.practice.transaction() as session:
+        return (await session.execute(select(Delivery.claimed_at))).scalar_one_or_none()
 
 
 async def test_the_push_runs_on_the_job_queue_every_minute(emulator: TelegramEmulator, database_url: str) -> None:

@@ -136,7 +136,7 @@ async def test_full_conversation(emulator: TelegramEmulator, bot: RunningBot, da
     alice.send_command("delete_me")
     confirm = await alice.wait_for_bot_message()
     assert "cannot be undone" in (confirm.text or "")
-    alice.press_button(confirm, data="del:yes")
+    alice.press_button(confirm, text="Yes, delete everything")
     done = await alice.wait_for_bot_message()
     assert "all your data is deleted" in (done.text or "")
     assert await _row_counts(database_url, alice.id) == {"users": 0, "attempts": 0, "reviews": 0}

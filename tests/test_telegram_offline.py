@@ -14,6 +14,7 @@ end to end over HTTP in ``test_telegram_e2e.py``, ``test_telegram_robustness.py`
 from __future__ import annotations
 
 import datetime as dtm
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -25,6 +26,7 @@ from telegram.error import BadRequest
 from bot.domain.bank import Bank
 from bot.domain.interview.results import AskedInRound
 from bot.domain.models import Question
+from bot.rendering import texts
 from bot.storage.db import create_engine_from_url
 from tests.offline import OfflineBot, OfflineUser, Replies, Sent, running_offline
 from tests.practice_fixtures import FrozenClock
@@ -326,17 +328,156 @@ async def test_subscribe_without_a_zone_offers_zones_and_a_button_sets_it(daily_
     assert "09:00, every day" in pressed[0].text
 
 
-async def test_bad_times_and_zones_get_an_example_and_change_nothing(daily_bot: OfflineBot) -> None:
-    """Impossible times, unknown zones and gibberish are explained with an example; nothing is subscribed."""
+def code_spans(message: Sent) -> list[str]:
+    """The text of each ``code`` entity (what Telegram shows as tap-to-copy), in order."""
+    utf16 = message.text.encode("utf-16-le")
+    return [
+        utf16[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.data.get("entities", [])
+        if e["type"] == "code"
+    ]
+
+
+async def test_bad_times_and_zones_are_explained_for_people_with_an_example_that_works(daily_bot: OfflineBot) -> None:
+    """Impossible times and unknown zones get a sentence without field names, quoting what was typed, and an
+    example command; each example, sent as it is, works. Nothing is subscribed by the bad ones."""
     carol = daily_bot.user("Carol")
-    for args, expected in [
-        ("25:00 UTC", "is not valid; expected a time such as 09:30"),
-        ("09:00 Mars/Olympus", "/subscribe 08:30 Europe/Berlin"),
-        ("09:00 UTC+5:30", "Asia/Kolkata"),
-        ("soon please", "could not read"),
+    await carol.command("start")
+    for command, args, typed in [
+        ("subscribe", "25:99 UTC", "25:99"),
+        ("subscribe", "09:00 Mars/Base", "Mars/Base"),
+        ("subscribe", "09:00 UTC+5:30", "UTC+5:30"),
+        ("settings", "time 25:99", "25:99"),
+        ("settings", "zone Mars/Base", "Mars/Base"),
+        ("settings", "zone UTC+5:30", "UTC+5:30"),
     ]:
-        reply = (await carol.command("subscribe", args)).text
-        assert expected in reply, (args, reply)
+        reply = (await carol.command(command, args))[0]
+        for internal in ("daily_time", "timezone", "is not valid", "expected"):
+            assert internal not in reply.text, (args, reply.text)
+        assert f"“{typed}”" in reply.text
+        assert (await daily_bot.services.preferences.settings(carol.id)).daily_time is None, args
+        examples = [span for span in code_spans(reply) if span.startswith(f"/{command} ")]
+        assert examples, (args, reply.text)
+        for example in examples:
+            name, _, rest = example[1:].partition(" ")
+            fixed = (await carol.command(name, rest)).text
+            assert "Daily question on" in fixed or "Your settings" in fixed, (example, fixed)
+            await carol.command("unsubscribe")
+    assert "could not read" in (await carol.command("subscribe", "soon please")).text
     assert "Daily question: off" in (await carol.command("settings")).text
     assert "Usage: /settings time 08:30" in (await carol.command("settings", "volume 11")).text
-    assert "expected a time" in (await carol.command("settings", "time noonish")).text
+
+
+# ---- the commands: one table for /help, the menu and the handlers ---------------------------------------
+
+
+async def test_help_the_menu_and_the_commands_answered_are_the_tables_telegram_commands(
+    offline_bot: OfflineBot,
+) -> None:
+    """Telegram's /help lists every command the bot answers (/timelimit and /retry too), the command menu
+    (setMyCommands) is the same list, and each command the table gives Telegram is answered, the others not."""
+    alice = offline_bot.user("Alice")
+    shown = (await alice.command("help")).text
+    for name in ("timelimit", "retry"):
+        assert f"/{name} — " in shown, name
+    telegram = [command for command in texts.COMMAND_TABLE if command.telegram]
+    assert re.findall(r"^/(\w+) — ", shown, re.MULTILINE) == [command.name for command in telegram]
+    [menu] = [call for call in offline_bot.request.calls if call.method == "setMyCommands"]
+    assert [(item["command"], item["description"]) for item in menu.params["commands"]] == [
+        (c.name, c.description) for c in telegram
+    ]
+
+    await alice.command("question")
+    await alice.say("no idea")
+    assert "🎯" in (await alice.command("retry")).text, "/retry asks the last question again"
+    for command in texts.COMMAND_TABLE:
+        replies = await alice.command(command.name)
+        unknown = any("I don't know the command" in message.text for message in replies.messages)
+        assert unknown != command.telegram, command.name
+
+
+# ---- "I don't know" ----------------------------------------------------------------------------------------
+
+
+async def test_i_dont_know_points_to_what_works_and_the_hint_button_gives_a_hint(offline_bot: OfflineBot) -> None:
+    """After "I don't know" the question is closed: the reply names the Hint button under it (which asks the
+    question again with its first hint), not a /hint that would answer "There is no open question"."""
+    alice = offline_bot.user("Alice")
+    await alice.command("question", "metrics")
+    feedback = (await alice.say("I don't know"))[0]
+    assert "No real answer there" in feedback.text
+    assert "/hint" not in feedback.text
+    assert "💡 Hint" in feedback.text
+    assert "💡 Hint" in feedback.button_texts
+    pressed = await alice.press(feedback, text="💡 Hint")
+    assert "Hint 1/" in pressed[1].text
+    assert "Hint 2/" in (await alice.command("hint")).text, "the question is open again"
+
+
+# ---- subscribing again --------------------------------------------------------------------------------------
+
+
+async def test_subscribe_again_brings_back_the_last_time_and_zone(daily_bot: OfflineBot) -> None:
+    """/settings time 07:45, /unsubscribe, /subscribe: 07:45 again, in the zone set before, and no zone question."""
+    dave = daily_bot.user("Dave")
+    assert "Daily question on: 08:00" in (await dave.command("subscribe", "08:00 Asia/Tokyo")).text
+    await dave.command("settings", "time 07:45")
+    assert "Daily question off" in (await dave.command("unsubscribe")).text
+    again = (await dave.command("subscribe"))[0]
+    assert "Daily question on: 07:45, every day, time zone Asia/Tokyo" in again.text
+    assert "Is that your time zone?" not in again.text
+    assert again.button_texts == []
+
+    erin = daily_bot.user("Erin")  # a zone set with /settings counts as said too
+    await erin.command("settings", "zone Europe/Berlin")
+    subscribed = (await erin.command("subscribe"))[0]
+    assert "Daily question on: 09:00, every day, time zone Europe/Berlin" in subscribed.text
+    assert "Is that your time zone?" not in subscribed.text
+
+
+# ---- old buttons after /delete_me ------------------------------------------------------------------------
+
+
+async def test_a_deleted_rounds_buttons_never_act_on_a_new_round(offline_bot: OfflineBot) -> None:
+    """/delete_me, then a new round: the Pass and Hint buttons of the deleted round say it is over and leave
+    the new round's first question as it was (round ids are never given out twice)."""
+    alice = offline_bot.user("Alice")
+    old = await start_round(alice, "3")
+    confirm = (await alice.command("delete_me"))[0]
+    assert "all your data is deleted" in (await alice.press(confirm, text=texts.BUTTON_DELETE_YES))[0].text
+    await start_round(alice, "3")
+    before = await offline_bot.interviews.current(alice.id)
+    for label in ("⏭ Pass", "💡 Hint"):
+        pressed = await alice.press(old, text=label)
+        assert "over" in (pressed.answer or "") or "no longer current" in (pressed.answer or ""), label
+        assert pressed.messages == [], label
+    assert await offline_bot.interviews.current(alice.id) == before
+
+
+async def test_an_old_delete_confirmation_does_not_delete_again(offline_bot: OfflineBot, database_url: str) -> None:
+    """A "Yes, delete everything" pressed again after the data was deleted and new data came asks for a new
+    confirmation instead of deleting it."""
+    alice = offline_bot.user("Alice")
+    confirm = (await alice.command("delete_me"))[0]
+    assert "all your data is deleted" in (await alice.press(confirm, text=texts.BUTTON_DELETE_YES))[0].text
+    await alice.command("question")
+    await alice.say("precision and recall")
+    again = await alice.press(confirm, text=texts.BUTTON_DELETE_YES)
+    assert "expired" in again.text and "/delete_me" in again.text
+    assert await scalar(database_url, "SELECT COUNT(*) FROM attempts WHERE user_id = :id", id=alice.id) == 1
+
+
+async def test_a_delete_confirmation_expires(database_url: str) -> None:
+    """ "Yes, delete everything" pressed eleven minutes after /delete_me deletes nothing; a fresh one works."""
+    clock = FrozenClock(DAILY_NOW)
+    async with running_offline(database_url, clock=clock) as bot:
+        alice = bot.user("Alice")
+        await alice.command("question")
+        await alice.say("precision and recall")
+        confirm = (await alice.command("delete_me"))[0]
+        clock.advance(minutes=11)
+        assert "expired" in (await alice.press(confirm, text=texts.BUTTON_DELETE_YES)).text
+        assert await scalar(database_url, "SELECT COUNT(*) FROM attempts WHERE user_id = :id", id=alice.id) == 1
+        fresh = (await alice.command("delete_me"))[0]
+        assert "all your data is deleted" in (await alice.press(fresh, text=texts.BUTTON_DELETE_YES))[0].text
+        assert await scalar(database_url, "SELECT COUNT(*) FROM attempts WHERE user_id = :id", id=alice.id) == 0

@@ -69,8 +69,11 @@ class BotProcess:
 
 
 @asynccontextmanager
-async def bot_process(emulator: TelegramEmulator, database_url: str, cwd: Path) -> AsyncIterator[BotProcess]:
-    """A bot process talking to ``emulator``, started and answering /start, stopped at the end."""
+async def bot_process(
+    emulator: TelegramEmulator, database_url: str, cwd: Path, **settings: str
+) -> AsyncIterator[BotProcess]:
+    """A bot process talking to ``emulator`` (``settings``: more environment, e.g. ``PUSH_LEASE_SECONDS``),
+    started and answering /start, stopped at the end (unless the test killed it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_", "DATABASE_", "BANK_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=emulator.token,
@@ -80,6 +83,7 @@ async def bot_process(emulator: TelegramEmulator, database_url: str, cwd: Path) 
         ADMIN_IDS=str(ADMIN_ID),
         LOG_LEVEL="INFO",
         PTB_TIMEDELTA="1",
+        **settings,
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", env=env, cwd=cwd, stderr=asyncio.subprocess.PIPE

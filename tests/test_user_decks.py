@@ -15,7 +15,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.bank import DEFAULT_BANK_DIR
-from bot.domain.decks import DeckInfo, DeckLimit, DeckNotFound, DeckReady, DeckRejected, ReloadFailed
+from bot.domain.conversation import ConfirmationExpired
+from bot.domain.decks import (
+    DeckInfo,
+    DeckLimit,
+    DeckNotFound,
+    DeckPublished,
+    DeckReady,
+    DeckRejected,
+    DeleteDeckAsked,
+    ReloadFailed,
+)
 from bot.domain.interview.results import (
     Answered,
     AnswerGraded,
@@ -140,12 +150,17 @@ async def test_only_the_owner_can_delete_and_the_open_question_goes_with_it(
     deck = await _add(decks, OWNER)
     await preferences.set_topics(OWNER, [deck.topic])
     assert isinstance(await practice.ask(OWNER, deck.topic), Asked)
-    assert isinstance(await decks.delete(OTHER, deck.id), DeckNotFound)
+    assert isinstance(await decks.ask_delete(OTHER, deck.id), DeckNotFound)
+    assert isinstance(await decks.delete(OTHER, deck.id, asked_at=practice.now()), DeckNotFound)
     assert isinstance(await decks.submit(OTHER, deck.id), DeckNotFound)
     assert isinstance(await decks.get(OTHER, deck.id), DeckNotFound)
     assert [d.id for d in await decks.mine(OWNER)] == [deck.id]
 
-    deleted = await decks.delete(OWNER, deck.id)
+    asked = await decks.ask_delete(OWNER, deck.id)
+    assert isinstance(asked, DeleteDeckAsked)
+    assert isinstance(await decks.delete(OWNER, deck.id, asked_at=None), ConfirmationExpired)
+    assert [d.id for d in await decks.mine(OWNER)] == [deck.id]
+    deleted = await decks.delete(OWNER, deck.id, asked_at=asked.asked_at)
     assert isinstance(deleted, DeckInfo)
     assert await decks.mine(OWNER) == []
     assert isinstance(await practice.answer(OWNER, "anything"), NoOpenQuestion)
@@ -165,8 +180,8 @@ async def test_publishing_makes_it_everyones_and_keeps_the_owners_progress(
     assert [d.id for d in await decks.submitted()] == [deck.id]
 
     published = await decks.publish(deck.id)
-    assert isinstance(published, tuple), published
-    info, reloaded = published
+    assert isinstance(published, DeckPublished), published
+    info, reloaded = published.deck, published.reloaded
     assert info.status == "published"
     assert deck.topic in practice.bank.topics
     assert reloaded.decks == 1
@@ -176,7 +191,8 @@ async def test_publishing_makes_it_everyones_and_keeps_the_owners_progress(
     stats = await practice.stats(OWNER)
     line = next(t for t in stats.per_topic if t.topic == deck.topic)
     assert (line.answered, line.questions_seen) == (1, 1), "the owner's answer counts under the published topic"
-    assert isinstance(await decks.delete(OWNER, deck.id), DeckNotFound), "a published deck belongs to the bank"
+    assert isinstance(await decks.ask_delete(OWNER, deck.id), DeckNotFound), "a published deck belongs to the bank"
+    assert isinstance(await decks.delete(OWNER, deck.id, asked_at=practice.now()), DeckNotFound)
 
 
 async def test_publishing_a_deck_the_bank_now_clashes_with_changes_nothing(
@@ -185,7 +201,10 @@ async def test_publishing_a_deck_the_bank_now_clashes_with_changes_nothing(
     first = await _add(decks, OWNER)
     clash = await _add(decks, OTHER)
     assert clash.topic == first.topic, "private topics only need to be unique per user"
-    assert isinstance(await decks.publish(first.id), tuple)
+    published = await decks.publish(first.id)
+    assert isinstance(published, DeckPublished)
+    [hidden] = published.shadowed
+    assert (hidden.deck_id, hidden.owner_id, hidden.whole) == (clash.id, OTHER.id, True), "its owner is to be told"
     served = practice.bank
     result = await decks.publish(clash.id)
     assert isinstance(result, ReloadFailed)

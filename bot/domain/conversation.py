@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.interview.results import Debrief, NoHintOnFollowUp, RoundHint, RoundSpec, RoundStep
@@ -22,6 +23,8 @@ ALL_TOPICS_WORDS = frozenset({"all", "*"})
 """``/topics all``: every topic."""
 _DAY_WORDS = {"every": False, "daily": False, "all": False, "weekdays": True, "workdays": True}
 MAX_TOPIC_ARGUMENT = 64
+CONFIRMATION_TTL = timedelta(minutes=10)
+"""How long a Yes under "Are you sure?" (delete everything, delete a deck) stays good."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +80,14 @@ class SettingsUsage:
 
 @dataclass(frozen=True, slots=True)
 class Subscribed:
-    """/subscribe worked; without a zone the user is asked whether theirs is right."""
+    """/subscribe worked; if the user never said which zone they are in, they are asked whether it is right."""
 
     settings: UserSettings
-    zone_given: bool
+
+    @property
+    def zone_known(self) -> bool:
+        """The zone was given now or chosen before: no need to ask."""
+        return self.settings.zone_chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +107,32 @@ class Unsubscribed:
     """/unsubscribe worked."""
 
     settings: UserSettings
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteAsked:
+    """/delete_me: "Are you sure?", asked at this moment (the Yes button carries it)."""
+
+    asked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationExpired:
+    """A Yes pressed too late, or under a question asked before the data it would delete existed: ask again."""
+
+
+def confirmation_stands(asked_at: datetime | None, now: datetime, *, since: datetime) -> bool:
+    """Whether a Yes to a question asked at ``asked_at`` still counts, ``now``.
+
+    It must be at most ``CONFIRMATION_TTL`` old, and not older than ``since``, when the data it
+    would delete was created: an old "Yes, delete everything" must not delete what came after
+    the data it was asked about. ``asked_at`` comes from button data in whole milliseconds, so
+    ``since`` is compared at that precision. None (buttons of earlier versions) never stands.
+    """
+    if asked_at is None:
+        return False
+    since_ms = since.replace(microsecond=since.microsecond // 1000 * 1000)
+    return since_ms <= asked_at and now - asked_at <= CONFIRMATION_TTL
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,9 @@ class Claim:
     so the question waits (it stays open) and the push says so."""
     topic_title: str = ""
     """The title of the question's topic (one of the user's private decks' topics included)."""
+    other_open: Question | None = None
+    """Re-sent after its run died, to a user who has opened another question since: that one stays
+    open (a plain reply answers it), and the push says so and offers to switch."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,11 +179,48 @@ class DeckInfo:
     status: str
     created_at: datetime
     submitted_at: datetime | None
+    left_out: int = 0
+    """Of a private deck: its questions the owner no longer gets from it (the bank in service has their
+    topic or ids, e.g. a deck published later); ``questions`` when the whole deck is left out."""
 
     @property
     def is_private(self) -> bool:
         """Still served to its owner only."""
         return self.status == DeckStatus.PRIVATE
+
+
+@dataclass(frozen=True, slots=True)
+class ShadowedDeck:
+    """A user's private deck that a deck published later now shadows, whole or in part.
+
+    Each pool lets the bank win (``bot.domain.pool.build_pool``): a private deck whose topic
+    the published deck has is left out whole, and a private question whose id it has is asked
+    as the published deck has it. Its owner is told, since nothing else would show it.
+    """
+
+    deck_id: int
+    owner_id: int
+    topic: str
+    title: str
+    questions: int
+    """The questions the private deck has."""
+    left_out: int
+    """How many of them its owner no longer gets from it (all of them when the topic is taken)."""
+    published_title: str
+
+    @property
+    def whole(self) -> bool:
+        """The whole deck is left out (the published deck has its topic, or all its question ids)."""
+        return self.left_out >= self.questions
+
+
+@dataclass(frozen=True, slots=True)
+class DeckPublished:
+    """A user's deck published for everyone: the deck, the bank now in service, and the private decks it shadows."""
+
+    deck: DeckInfo
+    reloaded: Reloaded
+    shadowed: tuple[ShadowedDeck, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +234,14 @@ class DeckLimit:
 @dataclass(frozen=True, slots=True)
 class DeckNotFound:
     """No such deck of this user (or, for admins, no such private deck)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteDeckAsked:
+    """Delete this deck? Asked at this moment (the Yes button carries it)."""
+
+    deck: DeckInfo
+    asked_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

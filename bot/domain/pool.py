@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.domain.bank import Bank, parse_topic_text
+from bot.domain.decks import ShadowedDeck
 from bot.domain.grading import Grader
 from bot.domain.importer import IMPORTED_HEADER, rederive
 from bot.domain.models import Question
@@ -52,6 +53,8 @@ class QuestionPool:
     private_grader: Grader | None = None
     private_ids: frozenset[str] = frozenset()
     private_topics: dict[str, str] = field(default_factory=dict)
+    left_out: dict[int, int] = field(default_factory=dict)
+    """Private deck id → how many of its questions the bank shadows (its topic or their ids are the bank's)."""
 
     def get(self, question_id: str) -> Question | None:
         """The question with this id in the pool."""
@@ -73,21 +76,25 @@ def build_pool(public: QuestionPool, decks: Sequence[StoredDeck], public_vocabul
     bank = public.bank
     questions: list[Question] = []
     topics: dict[str, str] = {}
+    left_out: dict[int, int] = {}
     for deck in decks:
         topic, title, parsed, issues = parse_topic_text(deck.yaml_text, f"deck-{deck.id}.yaml")
         if issues:
             logger.warning("Private deck %d has %d problem(s); the first: %s", deck.id, len(issues), issues[0])
         if not topic or topic in bank.topics or topic in topics:
             logger.warning("Private deck %d left out: its topic %r is taken", deck.id, topic)
+            left_out[deck.id] = len(parsed)
             continue
         topics[topic] = title or deck.title
         taken = bank.by_id.keys() | {q.id for q in questions}
         kept = [q for q in parsed if q.id not in taken]
+        if len(kept) < len(parsed):
+            left_out[deck.id] = len(parsed) - len(kept)
         if deck.yaml_text.startswith(IMPORTED_HEADER):  # derived concepts: derive them by today's rules
             kept = rederive(kept, bank, public.grader)
         questions += kept
     if not questions:
-        return public
+        return QuestionPool(bank, public.grader, left_out=left_out) if left_out else public
     merged = Bank((*bank.questions, *questions), {**bank.topics, **topics}, bank.glossary, bank.contrasts)
     extra = Bank(tuple(questions), topics, bank.glossary).vocabulary()
     return QuestionPool(
@@ -96,7 +103,34 @@ def build_pool(public: QuestionPool, decks: Sequence[StoredDeck], public_vocabul
         private_grader=bank.make_grader(extra_words=public_vocabulary | extra),
         private_ids=frozenset(q.id for q in questions),
         private_topics=topics,
+        left_out=left_out,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedDeck:
+    """A private deck and its owner: what ``shadowed_by`` looks through."""
+
+    owner_id: int
+    deck: StoredDeck
+
+
+def shadowed_by(published_yaml: str, decks: Sequence[OwnedDeck]) -> list[ShadowedDeck]:
+    """The private ``decks`` a deck published as ``published_yaml`` now shadows, by ``build_pool``'s rule
+    (the bank wins): its topic leaves a deck out whole, its question ids leave those questions out.
+    Blocking (it parses every deck): run it off the event loop."""
+    topic, title, published, _ = parse_topic_text(published_yaml, "published.yaml")
+    ids = {q.id for q in published}
+    shadowed = []
+    for owned in decks:
+        deck = owned.deck
+        own_topic, _, questions, _ = parse_topic_text(deck.yaml_text, f"deck-{deck.id}.yaml")
+        left_out = len(questions) if own_topic == topic else sum(q.id in ids for q in questions)
+        if questions and left_out:
+            shadowed.append(
+                ShadowedDeck(deck.id, owned.owner_id, deck.topic, deck.title, len(questions), left_out, title or topic)
+            )
+    return shadowed
 
 
 class PoolCache:

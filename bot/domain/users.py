@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot.domain.pushtime import canonical_timezone, is_offset_like, offset_zone
 
@@ -50,6 +51,8 @@ class UserSettings:
     """Daily questions Monday to Friday only."""
     next_push_at: datetime | None = None
     """When the next daily question is due (UTC); None when not subscribed."""
+    zone_chosen: bool = False
+    """The user said which zone they are in (with a command or a button), so /subscribe need not ask."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +72,22 @@ class UserState:
     open_question_id: str | None
 
 
+class Setting(StrEnum):
+    """What an ``InvalidSetting`` of the user's settings is about (the rendering words each for people)."""
+
+    DAILY_TIME = "daily time"
+    TIMEZONE = "time zone"
+    UTC_OFFSET = "UTC offset"
+    """An offset such as UTC+5:30 that no fixed-offset zone has (whole hours only)."""
+    DIFFICULTY = "difficulty"
+
+
 @dataclass(frozen=True, slots=True)
 class InvalidSetting:
     """A setting value that cannot be used, and what would be accepted."""
 
     name: str
+    """A ``Setting``, or another setting's name (an interview's "time limit")."""
     value: str
     expected: str
 
@@ -85,6 +99,6 @@ def resolve_timezone(name: str) -> str | InvalidSetting:
         return canonical
     if is_offset_like(name):
         return InvalidSetting(
-            "timezone", name, "a whole-hour offset such as UTC+3, or your city's zone such as Asia/Kolkata"
+            Setting.UTC_OFFSET, name, "a whole-hour offset such as UTC+3, or your city's zone such as Asia/Kolkata"
         )
-    return InvalidSetting("timezone", name, "a time zone such as Europe/Berlin, or an offset such as UTC+3")
+    return InvalidSetting(Setting.TIMEZONE, name, "a time zone such as Europe/Berlin, or an offset such as UTC+3")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from bot.domain.decks import DeckInfo, DeckLimit, Reloaded, ReloadFailed
+from bot.domain.decks import DeckInfo, DeckLimit, Reloaded, ReloadFailed, ShadowedDeck
+from bot.rendering.interview_texts import plural
 
 MAX_PROBLEMS_SHOWN = 15
 BUTTON_TITLE_CHARS = 24
@@ -35,14 +36,19 @@ DECK_FORMATS = (
     "<b>.yaml</b> deck; /mydecks explains."
 )
 MY_DECKS_HEAD = "<b>Your decks</b>"
-DECK_LINE = "{n}. “{title}” (<code>{topic}</code>), {count} questions: {status}"
+DECK_LINE = "{n}. “{title}” (<code>{topic}</code>), {count}: {status}"
 DECK_STATUS_PRIVATE = "private"
 DECK_STATUS_SUBMITTED = "private, waiting for an admin to publish it"
 DECK_STATUS_PUBLISHED = "published for everyone"
+DECK_STATUS_SHADOWED = (
+    "⚠️ not asked: a deck for everyone has its topic now (delete it and send it again under another name)"
+)
+DECK_STATUS_PART_SHADOWED = "⚠️ a deck for everyone now has {count} of its questions (asked as that deck has them)"
 DECK_DELETE_CONFIRM = "Delete your deck “{title}” ({count} questions)? Your past answers to it stay in your history."
 DECK_DELETED = "🗑 Deck “{title}” deleted."
 DECK_KEPT = "OK, the deck stays."
 DECK_GONE = "That deck is not yours or no longer exists. /mydecks lists your decks."
+DELETE_DECK_EXPIRED = "That question has expired, so the deck stays. To delete it, press 🗑 Delete under /mydecks again."
 DECK_SUBMITTED = "📣 Sent to the admins. I'll tell you when “{title}” is published for everyone."
 DECK_ALREADY_SUBMITTED = "“{title}” is already waiting for an admin."
 DECK_FOR_REVIEW = (
@@ -52,6 +58,17 @@ DECK_FOR_REVIEW = (
 DECKS_WAITING_NONE = "No deck is waiting to be published."
 DECKS_WAITING_HEAD = "<b>Decks waiting to be published</b>"
 DECK_PUBLISHED_OWNER = "🎉 Your deck “{title}” is now published: everyone can practise <code>{topic}</code>."
+DECK_SHADOWED_WHOLE = (
+    "⚠️ A deck published for everyone, “{published}”, has the topic <code>{topic}</code> of your deck “{title}”. "
+    "The published one wins, so you no longer get your deck's {count}: "
+    "<code>/question {topic}</code> now asks the published deck's. To keep practising yours, delete it in "
+    "/mydecks and send it again under another name (the file name, or a YAML deck's topic, names the topic)."
+)
+DECK_SHADOWED_PART = (
+    "⚠️ A deck published for everyone, “{published}”, has {left_out} of the {count} questions of your deck "
+    "“{title}” (the same question ids). You now get those as the published deck has them; the other "
+    "questions of your deck are unchanged."
+)
 BUTTON_PRACTISE_DECK = "▶️ Practise “{title}”"
 BUTTON_SUBMIT_DECK = "📣 Suggest for everyone"
 BUTTON_PUBLISH_DECK = "✅ Publish “{title}” for everyone"
@@ -100,7 +117,12 @@ def status(deck: DeckInfo) -> str:
     """Private, waiting for an admin, or published."""
     if not deck.is_private:
         return DECK_STATUS_PUBLISHED
-    return DECK_STATUS_SUBMITTED if deck.submitted_at is not None else DECK_STATUS_PRIVATE
+    shown = DECK_STATUS_SUBMITTED if deck.submitted_at is not None else DECK_STATUS_PRIVATE
+    if deck.left_out >= deck.questions > 0:
+        return f"{shown}; {DECK_STATUS_SHADOWED}"
+    if deck.left_out:
+        return f"{shown}; {DECK_STATUS_PART_SHADOWED.format(count=deck.left_out)}"
+    return shown
 
 
 def my_decks(decks: Sequence[DeckInfo]) -> str:
@@ -110,7 +132,11 @@ def my_decks(decks: Sequence[DeckInfo]) -> str:
     lines = [MY_DECKS_HEAD]
     lines += [
         DECK_LINE.format(
-            n=n, title=html.escape(d.title), topic=html.escape(d.topic), count=d.questions, status=status(d)
+            n=n,
+            title=html.escape(d.title),
+            topic=html.escape(d.topic),
+            count=plural(d.questions, "question"),
+            status=status(d),
         )
         for n, d in enumerate(decks, 1)
     ]
@@ -161,6 +187,17 @@ def for_review(first_name: str, username: str | None, deck: DeckInfo) -> str:
         count=deck.questions,
         name=html.escape(deck.filename),
     )
+
+
+def shadowed_to_owner(hidden: ShadowedDeck) -> str:
+    """A deck published for everyone now shadows the owner's private deck, whole or in part."""
+    title, topic = html.escape(hidden.title), html.escape(hidden.topic)
+    published = html.escape(hidden.published_title)
+    if hidden.whole:
+        return DECK_SHADOWED_WHOLE.format(
+            title=title, topic=topic, published=published, count=plural(hidden.questions, "question")
+        )
+    return DECK_SHADOWED_PART.format(title=title, published=published, left_out=hidden.left_out, count=hidden.questions)
 
 
 def published_to_owner(deck: DeckInfo) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
 from bot.domain.pushtime import zone
-from bot.domain.users import InvalidSetting, UserSettings
+from bot.domain.users import InvalidSetting, Setting, UserSettings
 from bot.rendering.texts import LEVEL_NAMES, fit
 
 TOPICS_PICK = "<b>Choose what to practise</b> (tap to switch a topic on or off):"
@@ -41,9 +42,45 @@ def bad_subscribe_argument(argument: str) -> str:
     return f"I could not read “{html.escape(argument[:64])}” as a time or a time zone. {SUBSCRIBE_USAGE}"
 
 
-def invalid_setting(result: InvalidSetting) -> str:
-    """A setting value that cannot be used."""
-    return html.escape(f"{result.name}: “{result.value[:64]}” is not valid; expected {result.expected}.")
+_INVALID: dict[str, str] = {
+    Setting.DAILY_TIME: (
+        "I can't read “{value}” as a time of day: write hours and minutes on the 24-hour clock, {time}."
+    ),
+    Setting.TIMEZONE: (
+        "I don't know the time zone “{value}”. Use the zone of a big city near you, {zone}, "
+        "or your offset from UTC, {offset}."
+    ),
+    Setting.UTC_OFFSET: (
+        "“{value}” is not an offset I can use: only whole hours work, {offset}. "
+        "For a half-hour zone, name its city instead, {city}."
+    ),
+    Setting.DIFFICULTY: "There is no level “{value}”: choose Easy, Medium or Hard, or any level.",
+}
+"""What each bad setting is called in a reply, with examples of what works (filled in per command)."""
+_EXAMPLES = {
+    "settings": {
+        "time": "<code>/settings time 07:45</code>",
+        "zone": "<code>/settings zone Europe/Berlin</code>",
+        "offset": "<code>/settings zone UTC+3</code>",
+        "city": "<code>/settings zone Asia/Kolkata</code>",
+    },
+    "subscribe": {
+        "time": "<code>/subscribe 07:45</code>",
+        "zone": "<code>/subscribe 08:30 Europe/Berlin</code>",
+        "offset": "<code>/subscribe 08:30 UTC+3</code>",
+        "city": "<code>/subscribe 08:30 Asia/Kolkata</code>",
+    },
+}
+
+
+def invalid_setting(result: InvalidSetting, *, command: Literal["settings", "subscribe"] = "settings") -> str:
+    """A setting value that cannot be used, said for people: what was typed, and commands that would work."""
+    value = html.escape(result.value[:64])
+    template = _INVALID.get(result.name)
+    if template is None:  # not one of the user's settings: its own words say what is expected
+        return f"I can't use “{value}”: try {html.escape(result.expected)}."
+    examples = {name: f"e.g. {code}" for name, code in _EXAMPLES[command].items()}
+    return template.format(value=value, **examples)
 
 
 def settings(result: UserSettings, titles: Mapping[str, str]) -> str:
@@ -71,7 +108,7 @@ def _daily_line(result: UserSettings) -> str:
     return f"{html.escape(result.daily_time)}, {days}"
 
 
-def subscribed(result: UserSettings, *, zone_given: bool) -> str:
+def subscribed(result: UserSettings, *, zone_known: bool) -> str:
     """Confirmation of /subscribe (and of a time, zone or days change while subscribed)."""
     assert result.daily_time is not None
     when = _next_push(result)
@@ -79,7 +116,7 @@ def subscribed(result: UserSettings, *, zone_given: bool) -> str:
     if when:
         lines.append(f"The next one comes {when}.")
     lines.append("Reply to it in your own words and I grade it as usual. /unsubscribe stops it.")
-    if not zone_given:
+    if not zone_known:
         lines.extend(("", ZONE_PICK))
     return "\n".join(lines)
 

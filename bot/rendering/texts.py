@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
+from bot.domain.conversation import ConfirmationExpired
 from bot.domain.daily import AdminStats
 from bot.domain.grading import Grade, Verdict
 from bot.domain.models import Question
@@ -34,26 +36,53 @@ MAX_MESSAGE_CHARS = 4096
 MAX_QUOTE_CHARS = 160
 BAR_CELLS = 10
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Start here: how the interviewer works"),
-    ("help", "All commands"),
-    ("question", "A new question (optionally: /question <topic>)"),
-    ("next", "Same as /question"),
-    ("topics", "Choose topics and difficulty"),
-    ("hint", "A hint for the open question"),
-    ("answer", "Give up and see the model answer"),
-    ("skip", "Skip the open question"),
-    ("stats", "Your progress"),
-    ("interview", "A mock interview round (e.g. /interview 5 metrics hard)"),
-    ("history", "Your past interview rounds"),
-    ("mydecks", "Your own decks (send a .csv, .md or .yaml file of questions to add one)"),
-    ("subscribe", "A daily question at your time (e.g. /subscribe 08:30 Europe/Berlin)"),
-    ("unsubscribe", "Stop the daily question"),
-    ("settings", "Your settings: daily time, time zone, days, topics"),
-    ("delete_me", "Delete all your data"),
-    ("cancel", "Cancel what is in progress"),
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command as /help, the console's help and Telegram's command menu show it, and where it works."""
+
+    name: str
+    description: str
+    telegram: bool = True
+    """Telegram answers it: it is in /help and in the command menu (``setMyCommands``)."""
+    console: bool = True
+    """The console answers it: it is in the console's /help."""
+
+
+COMMAND_TABLE: tuple[Command, ...] = (
+    Command("start", "Start here: how the interviewer works"),
+    Command("help", "All commands"),
+    Command("question", "A new question (optionally: /question <topic>)"),
+    Command("next", "Same as /question"),
+    Command("topics", "Choose topics and difficulty"),
+    Command("hint", "A hint for the open question"),
+    Command("answer", "Give up and see the model answer"),
+    Command("skip", "Skip the open question"),
+    Command("retry", "Try the last question again"),
+    Command("stats", "Your progress"),
+    Command("interview", "A mock interview round (e.g. /interview 5 metrics hard)"),
+    Command("pass", "Pass on the interview round's question", telegram=False),
+    Command("history", "Your past interview rounds"),
+    Command("timelimit", "The round's time per question (e.g. /timelimit 90, or off)"),
+    Command("review", "Practise a question from the last debrief (e.g. /review 1)", telegram=False),
+    Command("mydecks", "Your own decks (send a .csv, .md or .yaml file of questions to add one)", console=False),
+    Command("subscribe", "A daily question at your time (e.g. /subscribe 08:30 Europe/Berlin)", console=False),
+    Command("unsubscribe", "Stop the daily question", console=False),
+    Command("settings", "Your settings: daily time, time zone, days, topics"),
+    Command("delete_me", "Delete all your data"),
+    Command("cancel", "Cancel what is in progress"),
+    Command("quit", "Leave the console", telegram=False),
 )
-"""The command menu (``setMyCommands``), in menu order."""
+"""Every command of both front ends, in the order /help and the command menu list them.
+
+Telegram's /help and its menu are the ``telegram`` ones, the console's /help the ``console``
+ones plus a line naming those that need a chat. Where Telegram has buttons the console has
+commands (/pass, /review); ``tests`` check that each front end answers exactly its commands."""
+TELEGRAM_COMMANDS = tuple(command for command in COMMAND_TABLE if command.telegram)
+"""/help and the command menu (``setMyCommands``) in Telegram."""
+CONSOLE_COMMANDS = tuple(command for command in COMMAND_TABLE if command.console)
+TELEGRAM_ONLY_COMMANDS = frozenset(command.name for command in COMMAND_TABLE if not command.console)
+"""Commands the console has no use for: it has no chat to push daily questions to or take files from."""
 
 # ---- buttons -------------------------------------------------------------------------------
 
@@ -61,6 +90,7 @@ BUTTON_NEXT = "➡️ Next question"
 BUTTON_HINT = "💡 Hint"
 BUTTON_RETRY = "🔁 Retry"
 BUTTON_MODEL = "📘 Show model answer"
+BUTTON_ANSWER_THIS = "🔁 Answer this one instead"
 BUTTON_DELETE_YES = "Yes, delete everything"
 BUTTON_DELETE_NO = "No, keep my data"
 LEVEL_NAMES = {1: "Easy", 2: "Medium", 3: "Hard"}
@@ -74,41 +104,28 @@ WELCOME = (
     "3. I grade which key ideas you covered and missed, and show a model answer. /help lists everything."
 )
 WELCOME_BACK = "👋 Welcome back{name}! Send /question for a new question or /help for all commands."
-TELEGRAM_ONLY_COMMANDS = frozenset({"subscribe", "unsubscribe", "mydecks"})
-"""Commands the console has no use for: it has no chat to push daily questions to or take files from."""
-CONSOLE_EXTRA_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("retry", "Retry the last question"),
-    ("pass", "Pass on the interview round's question"),
-    ("timelimit", "The round's time per question (e.g. /timelimit 90, or off)"),
-    ("review", "Practise a question from the last debrief (e.g. /review 1)"),
-    ("quit", "Leave the console"),
-)
-"""What the console types instead of Telegram's buttons."""
 TELEGRAM_ONLY = "{command} works in Telegram only. Here, /help lists what the console can do."
 
 
-def help_text(commands: Iterable[tuple[str, str]]) -> str:
+def help_text(commands: Iterable[Command]) -> str:
     """/help: how it works and the commands."""
     return (
         "<b>How it works</b>\n"
         "I ask a question, you answer in a normal message, I grade it by the key ideas it covers.\n\n"
         "<b>Commands</b>\n"
-        + "\n".join(f"/{name} — {html.escape(description)}" for name, description in commands)
+        + "\n".join(f"/{command.name} — {html.escape(command.description)}" for command in commands)
         + "\n\nYour answers and progress are kept so questions you find hard come back sooner."
         + "\n\n👥 Studying with others? Add me to your group: a question for everyone, answers by reply, "
         "and a /leaderboard (/help in the group says how)."
     )
 
 
-HELP = help_text(COMMANDS)
+HELP = help_text(TELEGRAM_COMMANDS)
 CONSOLE_HELP = (
-    help_text(
-        [command for command in COMMANDS if command[0] not in TELEGRAM_ONLY_COMMANDS] + list(CONSOLE_EXTRA_COMMANDS)
-    )
+    help_text(CONSOLE_COMMANDS)
     + "\n\nTelegram only, because they need a chat: "
-    + ", ".join(f"/{name}" for name, _ in COMMANDS if name in TELEGRAM_ONLY_COMMANDS)
-    + ". Study groups (a question for a group chat, answers by reply, /leaderboard) need Telegram too: "
-    "add the bot to a group there."
+    + ", ".join(f"/{command.name}" for command in COMMAND_TABLE if not command.console)
+    + "."
 )
 NUDGE_NO_QUESTION = "There is no open question right now. Send /question to get one, or /help to see what I can do."
 NO_OPEN_QUESTION = "There is no open question. Send /question to get one."
@@ -127,6 +144,10 @@ DELETE_CONFIRM = (
     "Are you sure?"
 )
 DELETED = "🗑 Done: all your data is deleted ({rows} records). Send /start if you want to begin again."
+DELETE_EXPIRED = (
+    "⌛ That confirmation has expired, so nothing was deleted. Send /delete_me again if you still want to "
+    "delete everything."
+)
 DELETE_KEPT = "OK, nothing was deleted."
 DAILY_IN_ROUND = (
     "⏸ You are in a mock interview round, so your messages answer the round until it ends "
@@ -163,9 +184,9 @@ def unsupported(kind: str) -> str:
     return UNSUPPORTED_MESSAGE.format(kind=kind)
 
 
-def deleted(rows: int) -> str:
-    """After /delete_me was confirmed."""
-    return DELETED.format(rows=rows)
+def deleted(result: int | ConfirmationExpired) -> str:
+    """After /delete_me was confirmed: how many records went, or that the Yes had expired."""
+    return DELETE_EXPIRED if isinstance(result, ConfirmationExpired) else DELETED.format(rows=result)
 
 
 # ---- the loop ------------------------------------------------------------------------------
@@ -286,17 +307,23 @@ VERDICTS = {
     Verdict.OFF_TOPIC: "🤔 Off topic",
 }
 NOTES = {
-    "no-answer": "No real answer there: try a /hint, or press Show model answer.",
+    # The question is closed by then: the Hint button under the feedback asks it again with a clue.
+    "no-answer": f"No real answer there: press {BUTTON_HINT} to try it again with a clue; the model answer is below.",
     "keyword-list": "A bare list of terms scores lower: explain how the ideas connect.",
     "echo": "Words copied from the question earn nothing.",
 }
+CONSOLE_NOTES = {
+    **NOTES,
+    "no-answer": "No real answer there: /retry asks it again and /hint then gives a clue; the model answer is below.",
+}
+"""The console has no buttons: its notes name commands."""
 
 
-def feedback(result: Feedback, *, with_model: bool = True) -> str:
+def feedback(result: Feedback, *, console: bool = False, with_model: bool = True) -> str:
     """The graded answer: score, verdict, covered (quoting the user), missed, contradicted, model answer
-    (left out ``with_model=False``: a study group's question still open)."""
+    (left out ``with_model=False``: a study group's question still open). ``console``: notes name commands."""
     grade = result.grade
-    head = _feedback_head(result)
+    head = _feedback_head(result, CONSOLE_NOTES if console else NOTES)
     body = _concept_lines(grade)
     if not with_model:
         return fit(head + body)
@@ -308,7 +335,7 @@ def feedback(result: Feedback, *, with_model: bool = True) -> str:
     return fit(head + body + model + clip_escaped(result.question.model_answer, budget))
 
 
-def _feedback_head(result: Feedback) -> str:
+def _feedback_head(result: Feedback, notes: Mapping[str, str]) -> str:
     grade = result.grade
     lines = [f"<b>{score_bar(grade.score)}</b> · {VERDICTS[grade.verdict]}"]
     if result.hints_used:
@@ -321,7 +348,7 @@ def _feedback_head(result: Feedback) -> str:
         lines.append(f"<i>Attempt {result.attempts_on_question}; your best before: {best}.</i>")
     if result.truncated:
         lines.append(TRIMMED.format(limit=MAX_ANSWER_CHARS))
-    lines.extend(f"<i>{NOTES[note]}</i>" for note in grade.notes if note in NOTES)
+    lines.extend(f"<i>{notes[note]}</i>" for note in grade.notes if note in notes)
     return "\n".join(lines) + "\n"
 
 
@@ -369,6 +396,15 @@ def stats(result: Stats) -> str:
 def daily_question(asked: Asked, topic_title: str) -> str:
     """The pushed question of the day: the same as /question, with its own header."""
     return fit("☀️ <b>Your daily interview question</b>\n" + question(asked, topic_title))
+
+
+def daily_other_open(other: Question) -> str:
+    """Under a daily question re-sent late (its first run died) to a user who has opened another since."""
+    return (
+        f"⚠️ This question was delayed, and meanwhile you opened another one: "
+        f"“{clip_escaped(other.question, 120)}”. A plain reply still answers that one. "
+        f"To answer this one instead, press {BUTTON_ANSWER_THIS}."
+    )
 
 
 def admin(result: AdminStats) -> str:

@@ -15,7 +15,7 @@ from bot.domain.bank import Bank
 from bot.domain.grading import Grader
 from bot.domain.groups import COOLDOWN, QUESTION_TIME
 from bot.services.conversation import Conversation
-from bot.services.daily import PUSH_GRACE, DailyPush
+from bot.services.daily import CLAIM_LEASE, PUSH_GRACE, DailyPush
 from bot.services.decks import UserDecks
 from bot.services.group_push import GroupPush
 from bot.services.groups import Groups
@@ -53,6 +53,7 @@ def build_services(
     push_grace: timedelta = PUSH_GRACE,
     group_question_time: timedelta = QUESTION_TIME,
     group_cooldown: timedelta = COOLDOWN,
+    push_lease: timedelta = CLAIM_LEASE,
 ) -> Services:
     """Every service over one database and one clock, serving ``bank`` (the bank files, loaded from
     ``bank_paths``; ``grader``: its grader, if already made). ``Services.library.load()`` then
@@ -76,7 +77,7 @@ def build_services(
         preferences=preferences,
         interviews=interviews,
         conversation=Conversation(practice, preferences, interviews),
-        daily=DailyPush(practice, grace=push_grace),
+        daily=DailyPush(practice, grace=push_grace, lease=push_lease),
         library=library,
         decks=UserDecks(practice, library),
         groups=groups,

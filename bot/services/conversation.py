@@ -14,10 +14,13 @@ together with the presser's own user id, so forged data only ever reaches the pr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from bot.domain.conversation import (
     MAX_TOPIC_ARGUMENT,
     BadSubscribeArgument,
+    ConfirmationExpired,
+    DeleteAsked,
     InRound,
     InRoundHint,
     LeftRound,
@@ -206,9 +209,15 @@ class Conversation:
         """/stats: answers, average, streak and progress per topic."""
         return await self.practice.stats(who)
 
-    async def delete_me(self, who: UserInfo) -> int:
-        """/delete_me, confirmed: every row of the user goes; how many."""
-        return await self.practice.delete_user(who.id)
+    async def ask_delete_me(self, who: UserInfo) -> DeleteAsked:
+        """/delete_me: "Are you sure?", asked now."""
+        await self.touch(who)
+        return DeleteAsked(self.practice.now())
+
+    async def delete_me(self, who: UserInfo, asked_at: datetime | None) -> int | ConfirmationExpired:
+        """Yes to /delete_me asked at ``asked_at``: every row of the user goes (how many), unless the Yes
+        is too old or older than the data (then nothing changes)."""
+        return await self.practice.delete_confirmed(who.id, asked_at)
 
     async def mark_blocked(self, user_id: int) -> None:
         """The user blocked the bot: no more pushes until they write again."""
@@ -286,14 +295,15 @@ class Conversation:
     async def subscribe(
         self, who: UserInfo, words: Sequence[str]
     ) -> Subscribed | InvalidSetting | BadSubscribeArgument:
-        """/subscribe [HH:MM] [zone]: the daily question, at the default time and the current zone if not given."""
+        """/subscribe [HH:MM] [zone]: the daily question; without a time the last one (else the default), without
+        a zone the current one."""
         parsed = parse_subscription(words)
         if isinstance(parsed, BadSubscribeArgument):
             await self.touch(who)
             return parsed
         daily_time, zone_name = parsed
         result = await self.preferences.subscribe(who, daily_time, zone_name)
-        return result if isinstance(result, InvalidSetting) else Subscribed(result, zone_given=zone_name is not None)
+        return result if isinstance(result, InvalidSetting) else Subscribed(result)
 
     async def unsubscribe(self, who: UserInfo) -> Unsubscribed | NotSubscribed:
         """/unsubscribe: no more daily questions."""

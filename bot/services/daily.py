@@ -11,9 +11,12 @@ How a push run goes (the adapter's job calls ``claim_due`` until it returns noth
    as ``skipped`` instead: nobody wants yesterday's 09:00 question at 3 a.m.
 2. The adapter sends each claimed question and reports ``mark_sent``, ``mark_failed`` or
    ``mark_blocked`` (403: the user blocked the bot, so they are unsubscribed).
-3. A claim whose process died before reporting stays ``claimed``; after ``lease`` any
-   process re-claims it (once per lease) and sends it again, if still within the grace
-   period. The only way to get two messages for one day is a crash between Telegram
+3. While its claims are being sent, the run renews them (``renew``, every third of ``lease``).
+   A claim whose process died stays ``claimed`` and is no longer renewed: once ``lease`` has
+   passed any process re-claims it (once per lease) and sends it again, if still within the
+   grace period, so a crash delays the rest of its batch by the lease (two minutes by
+   default), not more. A run that lost a claim that way (it stalled for a whole lease) does
+   not send it. The only way to get two messages for one day is a crash between Telegram
    accepting a message and the ``mark_sent`` commit, a window of one database round trip.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.daily import AdminStats, Claim, Status
@@ -38,8 +42,9 @@ logger = logging.getLogger(__name__)
 
 PUSH_GRACE = timedelta(hours=3)
 """A push missed by less than this (downtime) is sent late; an older one is skipped."""
-CLAIM_LEASE = timedelta(minutes=10)
-"""A claim not reported as sent or failed after this long is taken over by another run."""
+CLAIM_LEASE = timedelta(minutes=2)
+"""A claim neither renewed nor reported as sent or failed for this long is taken over by another run
+(``PUSH_LEASE_SECONDS``)."""
 CLAIM_BATCH = 50
 """Subscribers claimed per transaction: small enough to keep locks short, big enough to keep
 Telegram's rate limit busy (at 30 messages a second a batch is under two seconds of sending)."""
@@ -179,16 +184,44 @@ class DailyPush:
             claims: list[Claim] = []
             for delivery_id, user_id, question_id, day in rows:
                 user = await repository.get_user(session=session, user_id=user_id, for_update=True)
-                question = self.practice.bank.get(question_id) if question_id else None
-                if user is None or question is None:
+                pool = await self.practice.pools.pool_in(session, user) if user is not None else None
+                question = pool.get(question_id) if pool is not None and question_id else None
+                if user is None or pool is None or question is None:
                     await self._finish(session, delivery_id, Status.FAILED, now, "question left the bank")
                     continue
-                replaced = None
+                # The dead run opened this question; if the user has opened another since (they asked
+                # for one), that one stays open and the push says so: a plain reply answers that one.
+                other_open = None
                 if user.open_question_id is None:
-                    replaced = await self.practice.open_in(session, user, question, now)
+                    await self.practice.open_in(session, user, question, now)
+                elif user.open_question_id != question.id:
+                    other_open = pool.get(user.open_question_id)
+                in_round = await interview_store.active_round(session=session, user_id=user.id) is not None
                 logger.warning("Re-sending push %d to user %d: its run did not finish", delivery_id, user_id)
-                claims.append(Claim(delivery_id, user_id, user.chat_id, question, day, now, replaced, retry=True))
+                claims.append(
+                    Claim(
+                        delivery_id,
+                        user_id,
+                        user.chat_id,
+                        question,
+                        day,
+                        now,
+                        None,
+                        retry=True,
+                        in_round=in_round,
+                        topic_title=pool.topic_title(question.topic),
+                        other_open=other_open,
+                    )
+                )
             return claims
+
+    async def renew(self, delivery_ids: Collection[int]) -> set[int]:
+        """The run sending these claims is alive: their lease starts again now. The ids still held (a claim
+        another process took over, after this run stalled for a whole lease, is not among them)."""
+        async with self.practice.transaction() as session:
+            return await deliveries.renew_claims(
+                session=session, delivery_ids=delivery_ids, claimed_by=self.instance, now=self.practice.now()
+            )
 
     async def mark_sent(self, delivery_id: int) -> None:
         """The question reached the user."""

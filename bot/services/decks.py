@@ -16,19 +16,25 @@ in a forged button finds nothing that is not the presser's.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import replace
+from datetime import datetime
 
+from bot.domain.conversation import ConfirmationExpired, confirmation_stands
 from bot.domain.decks import (
     AlreadySubmitted,
     DeckInfo,
     DeckLimit,
     DeckNotFound,
+    DeckPublished,
     DeckReady,
     DeckRejected,
     DeckStatus,
-    Reloaded,
+    DeleteDeckAsked,
     ReloadFailed,
 )
+from bot.domain.pool import OwnedDeck, StoredDeck, shadowed_by
 from bot.domain.users import UserRef
 from bot.services.library import Library
 from bot.services.practice import Practice
@@ -111,10 +117,12 @@ class UserDecks:
             return _info(row)
 
     async def mine(self, who: UserRef) -> list[DeckInfo]:
-        """The user's decks, oldest first."""
+        """The user's decks, oldest first, each private one with how much of it the bank now shadows."""
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
-            return [_info(r) for r in await storage.list_decks(session=session, owner_id=user.id)]
+            pool = await self.practice.pools.pool_in(session, user)
+            rows = await storage.list_decks(session=session, owner_id=user.id)
+            return [replace(_info(r), left_out=pool.left_out.get(r.id, 0)) for r in rows]
 
     async def get(self, who: UserRef, deck_id: int) -> DeckInfo | DeckNotFound:
         """One of the user's decks."""
@@ -123,13 +131,25 @@ class UserDecks:
             row = await storage.get_deck(session=session, owner_id=user.id, deck_id=deck_id)
             return _info(row) if row is not None else DeckNotFound()
 
-    async def delete(self, who: UserRef, deck_id: int) -> DeckInfo | DeckNotFound:
-        """Delete one of the user's private decks (a published one belongs to the bank now)."""
+    async def ask_delete(self, who: UserRef, deck_id: int) -> DeleteDeckAsked | DeckNotFound:
+        """Delete one of the user's private decks? Asked now."""
+        found = await self.get(who, deck_id)
+        if isinstance(found, DeckNotFound) or not found.is_private:
+            return DeckNotFound()
+        return DeleteDeckAsked(found, self.practice.now())
+
+    async def delete(
+        self, who: UserRef, deck_id: int, *, asked_at: datetime | None
+    ) -> DeckInfo | DeckNotFound | ConfirmationExpired:
+        """Delete one of the user's private decks (a published one belongs to the bank now), for a Yes to
+        the question asked at ``asked_at`` if it still stands (``confirmation_stands``)."""
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
             row = await storage.get_deck(session=session, owner_id=user.id, deck_id=deck_id)
             if row is None or row.status != DeckStatus.PRIVATE:
                 return DeckNotFound()
+            if not confirmation_stands(asked_at, self.practice.now(), since=row.created_at):
+                return ConfirmationExpired()
             info = _info(row)
             await storage.delete_deck(session=session, deck=row)
             if user.topics and info.topic in user.topics:
@@ -155,11 +175,13 @@ class UserDecks:
         async with self.practice.transaction() as session:
             return [_info(r) for r in await storage.submitted_decks(session=session)]
 
-    async def publish(self, deck_id: int) -> tuple[DeckInfo, Reloaded] | DeckNotFound | ReloadFailed:
+    async def publish(self, deck_id: int) -> DeckPublished | DeckNotFound | ReloadFailed:
         """Publish a user's private deck for everyone and reload the bank (admins only: the caller checks).
 
         The deck is checked again against the bank as it is now; if that fails the deck stays
-        private and the bank in service is unchanged, in every process.
+        private and the bank in service is unchanged, in every process. Other users' private
+        decks with its topic or some of its question ids drop out of their pools (the bank
+        wins): they come back as ``shadowed``, for their owners to be told.
         """
         async with self.practice.transaction() as session:
             row = await storage.get_deck_for_admin(session=session, deck_id=deck_id)
@@ -178,4 +200,13 @@ class UserDecks:
             owner = await self.practice.user_in(session, row.owner_id)
             _bump(owner)
             logger.info("Deck %d of user %d published", row.id, row.owner_id)
-            return _info(row), result
+            info = _info(row)
+            others = [
+                OwnedDeck(r.owner_id, StoredDeck(r.id, r.topic, r.title, r.yaml_text))
+                for r in await storage.other_private_decks(session=session, deck_id=deck_id)
+            ]
+        # Publishing is rare and private decks are small: parsing them all, off the loop, is cheap enough.
+        shadowed = await asyncio.to_thread(shadowed_by, ready.yaml_text, others)
+        for hidden in shadowed:
+            logger.info("Deck %d shadows %d question(s) of private deck %d", deck_id, hidden.left_out, hidden.deck_id)
+        return DeckPublished(info, result, tuple(shadowed))

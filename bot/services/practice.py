@@ -26,6 +26,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 from bot.domain.bank import Bank
+from bot.domain.conversation import ConfirmationExpired, confirmation_stands
 from bot.domain.grading import Grade, Grader
 from bot.domain.models import Question
 from bot.domain.practice import (
@@ -209,6 +210,19 @@ class Practice:
     async def delete_user(self, user_id: int) -> int:
         """Delete every row of the user; returns how many rows went."""
         async with self.transaction() as session:
+            removed = await repository.delete_user_data(session=session, user_id=user_id)
+        logger.info("Deleted user %d (%d rows)", user_id, removed)
+        return removed
+
+    async def delete_confirmed(self, user_id: int, asked_at: datetime | None) -> int | ConfirmationExpired:
+        """``delete_user`` for a Yes to "Are you sure?" asked at ``asked_at``, if it still stands (see
+        ``confirmation_stands``): checked and deleted in one transaction."""
+        async with self.transaction() as session:
+            user = await repository.get_user(session=session, user_id=user_id, for_update=True)
+            if user is None:
+                return 0
+            if not confirmation_stands(asked_at, self.now(), since=user.created_at):
+                return ConfirmationExpired()
             removed = await repository.delete_user_data(session=session, user_id=user_id)
         logger.info("Deleted user %d (%d rows)", user_id, removed)
         return removed

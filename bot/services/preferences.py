@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 from bot.domain.practice import UnknownTopic, topic_id
 from bot.domain.pushtime import DAILY_TIME_EXAMPLE, parse_daily_time
-from bot.domain.users import DIFFICULTIES, InvalidSetting, UserRef, UserSettings, resolve_timezone
+from bot.domain.users import DIFFICULTIES, InvalidSetting, Setting, UserRef, UserSettings, resolve_timezone
 from bot.services.practice import Practice
-from bot.services.rows import refresh_next_push, settings_of
+from bot.services.rows import refresh_next_push, set_daily_time, settings_of
 
 
 class Preferences:
@@ -43,7 +43,7 @@ class Preferences:
     async def set_difficulty(self, who: UserRef, level: int | None) -> UserSettings | InvalidSetting:
         """Practise only one level (1-3), or every level with None."""
         if level is not None and level not in DIFFICULTIES:
-            return InvalidSetting("difficulty", str(level), "1, 2, 3 or none")
+            return InvalidSetting(Setting.DIFFICULTY, str(level), "1, 2, 3 or none")
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
             user.difficulty = level
@@ -57,6 +57,7 @@ class Preferences:
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
             user.timezone = zone_name
+            user.timezone_chosen = True
             refresh_next_push(user, self.practice.now())
             return settings_of(user)
 
@@ -64,31 +65,33 @@ class Preferences:
         """Set the local "HH:MM" of the daily question, or None to unsubscribe."""
         normalised = parse_daily_time(value) if value is not None else None
         if value is not None and normalised is None:
-            return InvalidSetting("daily_time", value, f"a time such as {DAILY_TIME_EXAMPLE}")
+            return InvalidSetting(Setting.DAILY_TIME, value, f"a time such as {DAILY_TIME_EXAMPLE}")
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
-            user.daily_time = normalised
-            refresh_next_push(user, self.practice.now())
+            set_daily_time(user, normalised, self.practice.now())
             return settings_of(user)
 
     async def subscribe(
         self, who: UserRef, daily_time: str | None = None, timezone: str | None = None
     ) -> UserSettings | InvalidSetting:
-        """Subscribe to the daily question at ``daily_time`` (default: the configured one) in
-        ``timezone`` (default: the user's current zone); both checked before anything changes."""
-        default = self.practice.default_daily_time
-        normalised = parse_daily_time(daily_time) if daily_time is not None else default
-        if normalised is None:
-            return InvalidSetting("daily_time", daily_time or "", f"a time such as {DAILY_TIME_EXAMPLE}")
+        """Subscribe to the daily question at ``daily_time`` in ``timezone``, both checked before anything changes.
+
+        Without a time: the time the user chose last (kept after /unsubscribe), else the configured
+        default. Without a zone: the user's current zone.
+        """
+        normalised = parse_daily_time(daily_time) if daily_time is not None else None
+        if daily_time is not None and normalised is None:
+            return InvalidSetting(Setting.DAILY_TIME, daily_time, f"a time such as {DAILY_TIME_EXAMPLE}")
         zone_name = resolve_timezone(timezone) if timezone is not None else None
         if isinstance(zone_name, InvalidSetting):
             return zone_name
         async with self.practice.transaction() as session:
             user = await self.practice.user_in(session, who)
-            user.daily_time = normalised
             if zone_name is not None:
                 user.timezone = zone_name
-            refresh_next_push(user, self.practice.now())
+                user.timezone_chosen = True
+            chosen = normalised or user.last_daily_time or self.practice.default_daily_time
+            set_daily_time(user, chosen, self.practice.now())
             return settings_of(user)
 
     async def set_push_days(self, who: UserRef, *, weekdays_only: bool) -> UserSettings:

@@ -23,6 +23,7 @@ def settings_of(user: User) -> UserSettings:
         user.daily_time,
         weekdays_only=user.push_weekdays_only,
         next_push_at=user.next_push_at,
+        zone_chosen=user.timezone_chosen,
     )
 
 
@@ -40,8 +41,16 @@ def refresh_next_push(user: User, now: datetime) -> None:
     )
 
 
+def set_daily_time(user: User, daily_time: str | None, now: datetime) -> None:
+    """Subscribe at ``daily_time`` (kept as the last time chosen), or unsubscribe with None."""
+    user.daily_time = daily_time
+    if daily_time is not None:
+        user.last_daily_time = daily_time
+    refresh_next_push(user, now)
+
+
 def block(user: User, now: datetime) -> None:
-    """The user blocked the bot: remember when, and unsubscribe them (they can subscribe again)."""
+    """The user blocked the bot: remember when, and unsubscribe them (they can subscribe again, at the same time)."""
     user.blocked_at = now
     user.daily_time = None
     refresh_next_push(user, now)

@@ -78,3 +78,9 @@ async def submitted_decks(*, session: AsyncSession) -> Sequence[Deck]:
 async def delete_deck(*, session: AsyncSession, deck: Deck) -> None:
     """Delete one deck row (the caller found it by its owner)."""
     await session.delete(deck)
+
+
+async def other_private_decks(*, session: AsyncSession, deck_id: int) -> Sequence[Deck]:
+    """Every user's private decks but ``deck_id`` (admins publishing it: which of them it shadows)."""
+    stmt = select(Deck).where(Deck.status == DeckStatus.PRIVATE, Deck.id != deck_id).order_by(Deck.id)
+    return (await session.scalars(stmt)).all()

@@ -6,7 +6,7 @@ work). See ``bot.services.daily`` for how a push run uses them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
@@ -88,6 +88,25 @@ async def finish_claim(
         .values(status=status, finished_at=now, error=error[:ERROR_CHARS] if error else None)
         .execution_options(synchronize_session=False)
     )
+
+
+async def renew_claims(*, session: Session, delivery_ids: Collection[int], claimed_by: str, now: datetime) -> set[int]:
+    """Claims of ``claimed_by`` still being sent: their lease starts again at ``now``; the ids it still holds
+    (one another process took over after its lease ran out is not among them)."""
+    if not delivery_ids:
+        return set()
+    renewed = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            Delivery.status == Status.CLAIMED,
+            Delivery.claimed_by == claimed_by,
+        )
+        .values(claimed_at=now)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return {delivery_id for (delivery_id,) in renewed}
 
 
 async def expire_stale_claims(

@@ -105,6 +105,10 @@ class User(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     daily_time: Mapped[str | None] = mapped_column(String(5))
     """Local "HH:MM" of the daily question; None means not subscribed."""
+    last_daily_time: Mapped[str | None] = mapped_column(String(5))
+    """The daily question's time as last chosen, kept after /unsubscribe: /subscribe alone brings it back."""
+    timezone_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The user said which zone they are in (a command or a button): /subscribe need not ask."""
     push_weekdays_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Daily questions on Monday to Friday only (in the user's own time zone)."""
     next_push_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -198,6 +202,7 @@ class Delivery(Base):
     question_id: Mapped[str | None] = mapped_column(String(QUESTION_ID_LENGTH))
     status: Mapped[str] = mapped_column(String(16))
     claimed_at: Mapped[datetime]
+    """When it was claimed, or its claim last renewed by the run sending it (the lease counts from here)."""
     claimed_by: Mapped[str] = mapped_column(String(64))
     """Which bot process claimed it (host and pid), for the logs and stale-claim recovery."""
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -218,6 +223,8 @@ class InterviewRound(Base):
     __table_args__ = (
         Index("ix_interview_rounds_user_id_status", "user_id", "status"),
         Index("ix_interview_rounds_user_id_started_at", "user_id", "started_at"),
+        # Buttons carry round ids: SQLite must never give one out twice (PostgreSQL's sequences never do).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -301,6 +308,7 @@ class Deck(Base):
     __table_args__ = (
         UniqueConstraint("owner_id", "topic"),
         Index("ix_decks_status_submitted_at", "status", "submitted_at"),
+        {"sqlite_autoincrement": True},  # buttons carry deck ids: never given out twice
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

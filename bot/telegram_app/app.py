@@ -127,7 +127,7 @@ def build_application(
         loaded = await services.library.load()  # the published decks, from the database
         if isinstance(loaded, ReloadFailed):
             logger.error("Published decks left out (the bank files alone are in service): %s", loaded.problems)
-        await application.bot.set_my_commands([BotCommand(name, description) for name, description in texts.COMMANDS])
+        await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in texts.TELEGRAM_COMMANDS])
         await application.bot.set_my_commands(
             [BotCommand(name, description) for name, description in group_texts.GROUP_COMMANDS],
             scope=BotCommandScopeAllGroupChats(),
@@ -184,15 +184,17 @@ def build_application(
     for names, command in group_commands:
         application.add_handler(CommandHandler(names, command, filters=in_groups))
     # The private chat's own commands, typed in a group: one line saying where they work.
-    private_only = [name for name, _ in texts.COMMANDS if name not in {n for names, _ in group_commands for n in names}]
+    in_both = {name for names, _ in group_commands for name in names}
+    private_only = [c.name for c in texts.TELEGRAM_COMMANDS if c.name not in in_both]
     application.add_handler(CommandHandler(private_only, groups.private_only_command, filters=in_groups))
     application.add_handler(
         MessageHandler(in_groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, groups.reply_answer)
     )
     # 2. Private chat: edited messages first, so an edited "/hint" is not run again as a command.
     application.add_handler(MessageHandler(private & filters.UpdateType.EDITED, messages.edited_message))
-    # 3. The commands of the menu (and /next as an alias of /question). The conversation service
-    #    decides whether /hint, /answer, /skip, /cancel and /question act on a round or on practice.
+    # 3. The commands of the menu (texts.TELEGRAM_COMMANDS; /next is an alias of /question). The
+    #    conversation service decides whether /hint, /answer, /skip, /cancel and /question act on a
+    #    round or on practice.
     commands: tuple[tuple[list[str], Handler], ...] = (
         (["start"], practice.start),
         (["help"], practice.help_command),
@@ -200,6 +202,7 @@ def build_application(
         (["hint"], practice.hint_command),
         (["answer"], practice.answer_command),
         (["skip"], practice.skip_command),
+        (["retry"], practice.retry_command),
         (["cancel"], practice.cancel_command),
         (["stats"], practice.stats_command),
         (["topics"], preferences.topics_command),
@@ -278,6 +281,7 @@ def run(settings: Settings) -> None:
         push_grace=dtm.timedelta(minutes=settings.push_grace_minutes),
         group_question_time=dtm.timedelta(hours=settings.group_question_hours),
         group_cooldown=dtm.timedelta(minutes=settings.group_cooldown_minutes),
+        push_lease=dtm.timedelta(seconds=settings.push_lease_seconds),
     )
     application = build_application(settings, services, engine=engine, migrate_on_start=True)
     logger.info("Starting with %d questions in %d topics", len(bank.questions), len(bank.topics))

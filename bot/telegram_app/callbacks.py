@@ -8,15 +8,20 @@ only ever sees its own, well-formed data and reads it with ``Button.of(update)``
 
 Callback data names questions, rounds, decks, topics and choices, never a user: whoever
 presses a button acts for themselves, and the services look every id up together with the
-presser's own user id. Every button's data goes through ``_pack`` and ``_fields``: a per-message
-nonce or an issue time for expiring confirmations (issue 14) is one field added there.
+presser's own user id. Round and deck ids are never given out twice (AUTOINCREMENT on SQLite,
+sequences on PostgreSQL), so a button of a deleted round finds nothing rather than a new one.
+A Yes under "Are you sure?" carries when the question was asked (``_instant``, whole
+milliseconds): the services refuse it when it is too old or older than the data it would
+delete (``bot.domain.conversation.confirmation_stands``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Self
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar, Literal, Self, TypeVar
 
 from telegram import Update
 
@@ -30,6 +35,7 @@ _ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_/+-]{0,59}$")
 """An IANA zone name."""
 ALL_TOPICS = "*"
 """In a topic field: every topic (mixed, in rounds)."""
+T = TypeVar("T")
 
 
 def _pack(prefix: str, *fields: object) -> str:
@@ -46,6 +52,16 @@ def _fields(data: str, prefix: str, low: int, high: int | None = None) -> list[s
     return fields if low <= len(fields) <= (low if high is None else high) else None
 
 
+def _id_then(data: str, prefix: str, read: Callable[[str], T | None]) -> tuple[int, T | None] | None:
+    """An id, then optionally one more field that ``read`` reads; None if either is junk."""
+    fields = _fields(data, prefix, 1, 2)
+    number = _number(fields[0]) if fields else None
+    if fields is None or number is None:
+        return None
+    extra = read(fields[1]) if len(fields) == 2 else None
+    return None if len(fields) == 2 and extra is None else (number, extra)
+
+
 def _number(text: str) -> int | None:
     """A non-negative id, or None (junk or out of range)."""
     if not text.isdigit() or len(text) > 10:
@@ -56,6 +72,19 @@ def _number(text: str) -> int | None:
 
 def _word(text: str) -> str | None:
     return text if _WORD.match(text) else None
+
+
+def _stamp(instant: datetime) -> str:
+    """A moment as whole milliseconds since the epoch (13 digits)."""
+    return str(int(instant.timestamp() * 1000))
+
+
+def _instant(text: str) -> datetime | None:
+    """The moment ``_stamp`` wrote, exact to the millisecond, or None (junk)."""
+    if not text.isdigit() or len(text) > 15:
+        return None
+    milliseconds = int(text)
+    return datetime.fromtimestamp(milliseconds // 1000, UTC) + timedelta(milliseconds=milliseconds % 1000)
 
 
 def fits(data: str) -> bool:
@@ -237,18 +266,27 @@ class PushDays(Button):
 
 @dataclass(frozen=True, slots=True)
 class DeleteAccount(Button):
-    """The /delete_me confirmation: yes (delete everything) or no."""
+    """The /delete_me confirmation: yes (delete everything, with when it was asked) or no."""
 
     PREFIX: ClassVar[str] = "del"
     confirmed: bool
+    asked_at: datetime | None = None
+    """When /delete_me asked (Yes only); None in the data of earlier versions, which no longer deletes."""
 
     def pack(self) -> str:
-        return _pack(self.PREFIX, "yes" if self.confirmed else "no")
+        if not self.confirmed:
+            return _pack(self.PREFIX, "no")
+        return _pack(self.PREFIX, "yes", *([_stamp(self.asked_at)] if self.asked_at else []))
 
     @classmethod
     def parse(cls, data: str) -> Self | None:
-        fields = _fields(data, cls.PREFIX, 1)
-        return cls(fields[0] == "yes") if fields and fields[0] in {"yes", "no"} else None
+        fields = _fields(data, cls.PREFIX, 1, 2)
+        if fields == ["no"]:
+            return cls(confirmed=False)
+        if not fields or fields[0] != "yes":
+            return None
+        asked_at = _instant(fields[1]) if len(fields) == 2 else None
+        return cls(True, asked_at) if len(fields) == 1 or asked_at else None
 
 
 # ---- mock interviews ------------------------------------------------------------------------------
@@ -327,12 +365,8 @@ class LeaveRound(Button):
 
     @classmethod
     def parse(cls, data: str) -> Self | None:
-        fields = _fields(data, cls.PREFIX, 1, 2)
-        round_id = _number(fields[0]) if fields else None
-        if fields is None or round_id is None:
-            return None
-        topic = _word(fields[1]) if len(fields) == 2 else None
-        return cls(round_id, topic) if len(fields) == 1 or topic else None
+        read = _id_then(data, cls.PREFIX, _word)
+        return cls(*read) if read else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,10 +463,21 @@ class DeleteDeck(DeckButton):
     PREFIX: ClassVar[str] = f"{DECK}:d"
 
 
-class DeleteDeckConfirmed(DeckButton):
-    """Yes, delete it."""
+@dataclass(frozen=True, slots=True)
+class DeleteDeckConfirmed(Button):
+    """Yes, delete it: the deck, and when the question was asked (None in the data of earlier versions)."""
 
     PREFIX: ClassVar[str] = f"{DECK}:dy"
+    deck_id: int
+    asked_at: datetime | None = None
+
+    def pack(self) -> str:
+        return _pack(self.PREFIX, self.deck_id, *([_stamp(self.asked_at)] if self.asked_at else []))
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        read = _id_then(data, cls.PREFIX, _instant)
+        return cls(*read) if read else None
 
 
 class KeepDeck(DeckButton):

@@ -12,12 +12,16 @@ the whole bot under Telegram's overall limit. Per message:
 
 One run at a time per process: a tick that finds a run still going (10,000 subscribers take
 minutes at 30 messages a second) returns at once; the running one keeps claiming until
-nobody is due, so it picks up whoever became due meanwhile.
+nobody is due, so it picks up whoever became due meanwhile. While a batch is being sent its
+claims are renewed every third of the lease (``PUSH_LEASE_SECONDS``), so a slow run (429s,
+a slow network) keeps them and only a dead one's are sent by another process; a claim this
+run lost anyway (it stalled for a whole lease) is not sent by it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
 import logging
 from collections import Counter
@@ -34,7 +38,7 @@ from bot.domain.practice import Asked
 from bot.rendering import texts
 from bot.services.daily import DailyPush
 from bot.telegram_app.context import BotApplication, Context
-from bot.telegram_app.keyboards import question_keyboard
+from bot.telegram_app.keyboards import question_keyboard, switch_keyboard
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +49,9 @@ CATCH_UP_DELAY = dtm.timedelta(seconds=2)
 SEND_ATTEMPTS = 4
 RETRY_BASE_S = 1.0
 """Backoff after a network error: 1 s, 2 s, 4 s."""
+RENEWALS_PER_LEASE = 3
+TAKEN_OVER = "taken over"
+"""An outcome that is no delivery status: another process took the claim over, so this run did not send it."""
 
 Sleep = Callable[[float], Awaitable[Any]]
 
@@ -79,30 +86,60 @@ class PushRunner:
         report = PushReport()
         async with self._lock:
             while claims := await self.daily.claim_due():
-                outcomes = await asyncio.gather(*(self._deliver(bot, claim) for claim in claims))
+                held = {claim.delivery_id for claim in claims}
+                lost: set[int] = set()
+                renewing = asyncio.create_task(self._keep_claims(held, lost))
+                try:
+                    outcomes = await asyncio.gather(*(self._deliver(bot, claim, held, lost) for claim in claims))
+                finally:
+                    renewing.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await renewing
                 report.outcomes.update(outcomes)
         if report.total:
             logger.info("Daily push run: %s", dict(report.outcomes))
         return report
 
-    async def _deliver(self, bot: Bot, claim: Claim) -> str:
-        """Send one claimed question and record the outcome; never raises."""
+    async def _keep_claims(self, held: set[int], lost: set[int]) -> None:
+        """While a batch is sent: renew the claims still ``held`` every third of the lease; note in ``lost``
+        any that another process has taken over meanwhile. Runs until cancelled."""
+        every = self.daily.lease.total_seconds() / RENEWALS_PER_LEASE
+        while True:
+            await asyncio.sleep(every)
+            asked = set(held)
+            try:
+                kept = await self.daily.renew(asked)
+            except Exception:  # the database is down, say: the claims may expire, and be sent by another run
+                logger.exception("Could not renew %d daily push claims", len(asked))
+                continue
+            lost |= (asked & held) - kept  # those finished meanwhile are not lost
+
+    async def _deliver(self, bot: Bot, claim: Claim, held: set[int], lost: set[int]) -> str:
+        """Send one claimed question and record the outcome (unless the claim was ``lost``); never raises."""
         try:
-            return await self._send_with_retries(bot, claim)
+            return await self._send_with_retries(bot, claim, lost)
         except Exception as exc:  # one user's failure must not stop the run
             logger.exception("Daily push %d to user %d failed", claim.delivery_id, claim.user_id)
             await self._record_failure(claim, f"{type(exc).__name__}: {exc}")
             return Status.FAILED
+        finally:
+            held.discard(claim.delivery_id)
 
-    async def _send_with_retries(self, bot: Bot, claim: Claim) -> str:
+    async def _send_with_retries(self, bot: Bot, claim: Claim, lost: set[int]) -> str:
         topics = self.daily.practice.bank.topics
         asked = Asked(claim.question, len(claim.question.hints), is_repeat=claim.is_repeat, replaced=claim.replaced)
         text = texts.daily_question(asked, claim.topic_title or topics.get(claim.question.topic, claim.question.topic))
+        markup = question_keyboard(claim.question.id, len(claim.question.hints))
         if claim.in_round:
             text += "\n\n" + texts.DAILY_IN_ROUND
-        markup = question_keyboard(claim.question.id, len(claim.question.hints))
+        elif claim.other_open is not None:
+            text += "\n\n" + texts.daily_other_open(claim.other_open)
+            markup = switch_keyboard(claim.question.id)
         error = "not sent"
         for attempt in range(1, SEND_ATTEMPTS + 1):
+            if claim.delivery_id in lost:
+                logger.warning("Push %d to user %d was taken over by another process", claim.delivery_id, claim.user_id)
+                return TAKEN_OVER
             try:
                 await bot.send_message(claim.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
             except Forbidden as exc:

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.conversation import TopicChoice
-from bot.domain.decks import DeckInfo
+from bot.domain.conversation import DeleteAsked, TopicChoice
+from bot.domain.decks import DeckInfo, DeleteDeckAsked
 from bot.domain.interview.results import AskedInRound, Debrief, RoundSpec, RoundStep
 from bot.domain.interview.rules import LENGTH_CHOICES, LEVELS
 from bot.domain.pushtime import COMMON_ZONES
@@ -40,6 +40,11 @@ def question_keyboard(question_id: str, hints: int) -> InlineKeyboardMarkup:
     row = [_button(texts.BUTTON_HINT, callbacks.Hint(question_id))] if hints else []
     row.append(_button(texts.BUTTON_MODEL, callbacks.Reveal(question_id)))
     return InlineKeyboardMarkup([row])
+
+
+def switch_keyboard(question_id: str) -> InlineKeyboardMarkup:
+    """Under a question that is not the open one (a delayed daily push): open it instead."""
+    return InlineKeyboardMarkup([[_button(texts.BUTTON_ANSWER_THIS, callbacks.Retry(question_id))]])
 
 
 def feedback_keyboard(question_id: str) -> InlineKeyboardMarkup:
@@ -96,12 +101,12 @@ def settings_keyboard(*, subscribed: bool, weekdays_only: bool) -> InlineKeyboar
     return InlineKeyboardMarkup(rows)
 
 
-def delete_keyboard() -> InlineKeyboardMarkup:
-    """The /delete_me confirmation."""
+def delete_keyboard(asked: DeleteAsked) -> InlineKeyboardMarkup:
+    """The /delete_me confirmation (its Yes expires: it carries when it was asked)."""
     return InlineKeyboardMarkup(
         [
             [
-                _button(texts.BUTTON_DELETE_YES, callbacks.DeleteAccount(confirmed=True)),
+                _button(texts.BUTTON_DELETE_YES, callbacks.DeleteAccount(True, asked.asked_at)),
                 _button(texts.BUTTON_DELETE_NO, callbacks.DeleteAccount(confirmed=False)),
             ]
         ]
@@ -209,12 +214,15 @@ def my_decks_keyboard(decks: Sequence[DeckInfo], *, admin: bool) -> InlineKeyboa
     return InlineKeyboardMarkup(rows)
 
 
-def delete_deck_keyboard(deck: DeckInfo) -> InlineKeyboardMarkup:
-    """Yes, delete it / Keep it."""
+def delete_deck_keyboard(asked: DeleteDeckAsked) -> InlineKeyboardMarkup:
+    """Yes, delete it (it expires: it carries when it was asked) / Keep it."""
+    deck = asked.deck
     return InlineKeyboardMarkup(
         [
             [
-                _deck_button(deck_texts.BUTTON_DELETE_DECK_YES, deck, callbacks.DeleteDeckConfirmed(deck.id)),
+                _deck_button(
+                    deck_texts.BUTTON_DELETE_DECK_YES, deck, callbacks.DeleteDeckConfirmed(deck.id, asked.asked_at)
+                ),
                 _deck_button(deck_texts.BUTTON_KEEP_DECK, deck, callbacks.KeepDeck(deck.id)),
             ]
         ]

@@ -17,6 +17,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 
+from bot.domain.conversation import ConfirmationExpired
 from bot.domain.decks import (
     ACCEPTED,
     MAX_DECK_BYTES,
@@ -24,6 +25,7 @@ from bot.domain.decks import (
     DeckInfo,
     DeckLimit,
     DeckNotFound,
+    DeckPublished,
     DeckRejected,
     ReloadFailed,
 )
@@ -91,22 +93,25 @@ async def practise_button(update: Update, context: Context) -> None:
 
 
 async def delete_button(update: Update, context: Context) -> None:
-    """Delete a private deck: asks first."""
+    """Delete a private deck: asks first (the Yes expires)."""
     button = callbacks.DeleteDeck.of(update)
-    found = await context.bot_data.decks.get(sender(update), button.deck_id)
-    if isinstance(found, DeckNotFound) or not found.is_private:
+    asked = await context.bot_data.decks.ask_delete(sender(update), button.deck_id)
+    if isinstance(asked, DeckNotFound):
         await answer_query(update, deck_texts.DECK_GONE)
         return
-    await send(update, context, deck_texts.delete_confirm(found), delete_deck_keyboard(found))
+    await send(update, context, deck_texts.delete_confirm(asked.deck), delete_deck_keyboard(asked))
     await answer_query(update)
 
 
 async def delete_confirmed_button(update: Update, context: Context) -> None:
-    """Yes, delete it."""
+    """Yes, delete it (unless the question is too old: then it asks to press Delete again)."""
     button = callbacks.DeleteDeckConfirmed.of(update)
-    deleted = await context.bot_data.decks.delete(sender(update), button.deck_id)
+    deleted = await context.bot_data.decks.delete(sender(update), button.deck_id, asked_at=button.asked_at)
     if isinstance(deleted, DeckNotFound):
         await answer_query(update, deck_texts.DECK_GONE)
+        return
+    if isinstance(deleted, ConfirmationExpired):
+        await answer_query(update, deck_texts.DELETE_DECK_EXPIRED)
         return
     await _edit_or_send(update, context, deck_texts.deleted(deleted))
     await answer_query(update)
@@ -149,10 +154,12 @@ async def publish_button(update: Update, context: Context) -> None:
             await send(update, context, deck_texts.DECK_GONE)
         case ReloadFailed():
             await send(update, context, deck_texts.reloaded(result))
-        case (deck, reloaded):
+        case DeckPublished(deck=deck, reloaded=reloaded, shadowed=shadowed):
             await send(update, context, deck_texts.reloaded(reloaded))
             if deck.owner_id != who.id:
                 await _tell(context, deck.owner_id, deck_texts.published_to_owner(deck))
+            for hidden in shadowed:
+                await _tell(context, hidden.owner_id, deck_texts.shadowed_to_owner(hidden))
     await answer_query(update)
 
 

@@ -1,4 +1,4 @@
-"""Practice: /start, /help, /question, free-text answers, /hint, /answer, /skip, /cancel, /stats, and their buttons.
+"""Practice: /start, /help, /question, answers, /hint, /answer, /skip, /retry, /cancel, /stats, and their buttons.
 
 Inside a mock interview round the conversation service answers for the round instead (the
 round's step, a pass, its debrief); these handlers only render what comes back.
@@ -104,6 +104,11 @@ async def skip_command(update: Update, context: Context) -> None:
         await send_answered(update, context, result)
     else:
         await send(update, context, texts.skipped_reply(result))
+
+
+async def retry_command(update: Update, context: Context) -> None:
+    """/retry: the last question asked again (what the Retry button does under feedback)."""
+    await send_asked(update, context, await context.bot_data.conversation.retry(sender(update)))
 
 
 async def cancel_command(update: Update, context: Context) -> None:

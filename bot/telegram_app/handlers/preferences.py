@@ -55,7 +55,7 @@ async def settings_command(update: Update, context: Context) -> None:
 
 async def _send_settings(update: Update, context: Context, result: SettingsView | InvalidSetting) -> None:
     if isinstance(result, InvalidSetting):
-        await send(update, context, settings_texts.invalid_setting(result) + "\n" + settings_texts.SETTINGS_USAGE)
+        await send(update, context, settings_texts.invalid_setting(result))
         return
     current = result.settings
     markup = settings_keyboard(subscribed=current.daily_time is not None, weekdays_only=current.weekdays_only)
@@ -63,16 +63,16 @@ async def _send_settings(update: Update, context: Context, result: SettingsView 
 
 
 async def subscribe_command(update: Update, context: Context) -> None:
-    """/subscribe [HH:MM] [zone]: the daily question, at the default time and current zone if not given."""
+    """/subscribe [HH:MM] [zone]: the daily question (without a time the last one, without a zone the current one)."""
     result = await context.bot_data.conversation.subscribe(sender(update), context.args or [])
     match result:
         case BadSubscribeArgument(argument=argument):
             await send(update, context, settings_texts.bad_subscribe_argument(argument))
         case InvalidSetting():
-            await send(update, context, settings_texts.invalid_setting(result) + "\n" + settings_texts.SUBSCRIBE_USAGE)
-        case Subscribed(settings=current, zone_given=zone_given):
-            markup = None if zone_given else zone_keyboard()
-            await send(update, context, settings_texts.subscribed(current, zone_given=zone_given), markup)
+            await send(update, context, settings_texts.invalid_setting(result, command="subscribe"))
+        case Subscribed(settings=current, zone_known=zone_known):
+            markup = None if zone_known else zone_keyboard()
+            await send(update, context, settings_texts.subscribed(current, zone_known=zone_known), markup)
 
 
 async def unsubscribe_command(update: Update, context: Context) -> None:
@@ -86,9 +86,9 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
 
 
 async def delete_me_command(update: Update, context: Context) -> None:
-    """/delete_me: ask for confirmation before deleting everything."""
-    await context.bot_data.conversation.touch(sender(update))
-    await send(update, context, texts.DELETE_CONFIRM, delete_keyboard())
+    """/delete_me: ask for confirmation before deleting everything (the Yes expires)."""
+    asked = await context.bot_data.conversation.ask_delete_me(sender(update))
+    await send(update, context, texts.DELETE_CONFIRM, delete_keyboard(asked))
 
 
 # ---- buttons ------------------------------------------------------------------------------------------
@@ -150,9 +150,10 @@ async def push_days_button(update: Update, context: Context) -> None:
 
 
 async def delete_button(update: Update, context: Context) -> None:
-    """The /delete_me confirmation: everything deleted, or kept."""
-    if callbacks.DeleteAccount.of(update).confirmed:
-        removed = await context.bot_data.conversation.delete_me(sender(update))
+    """The /delete_me confirmation: everything deleted (unless the Yes expired), or kept."""
+    button = callbacks.DeleteAccount.of(update)
+    if button.confirmed:
+        removed = await context.bot_data.conversation.delete_me(sender(update), button.asked_at)
         await send(update, context, texts.deleted(removed))
     else:
         await send(update, context, texts.DELETE_KEPT)

@@ -1,11 +1,10 @@
 """Study groups: ``groups``, ``group_questions``, ``group_answers``, ``group_members`` and ``group_deliveries``.
 
-Written on the ``groups`` branch while 0006 was being written on another: ``down_revision``
-is 0005 here and becomes 0006 when both are merged (this migration touches no table of
-0006's).
+Written on the ``groups`` branch while 0006 was written on another, and chained after 0006
+when both were merged (this migration touches no table of 0006's).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-04 00:00:00
 """
 
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
