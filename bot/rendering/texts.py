@@ -115,17 +115,19 @@ def help_text(commands: Iterable[Command]) -> str:
         "<b>Commands</b>\n"
         + "\n".join(f"/{command.name} — {html.escape(command.description)}" for command in commands)
         + "\n\nYour answers and progress are kept so questions you find hard come back sooner."
-        + "\n\n👥 Studying with others? Add me to your group: a question for everyone, answers by reply, "
-        "and a /leaderboard (/help in the group says how)."
     )
 
 
-HELP = help_text(TELEGRAM_COMMANDS)
+HELP = help_text(TELEGRAM_COMMANDS) + (
+    "\n\n👥 Studying with others? Add me to your group: a question for everyone, answers by reply, "
+    "and a /leaderboard (/help in the group says how)."
+)
 CONSOLE_HELP = (
     help_text(CONSOLE_COMMANDS)
     + "\n\nTelegram only, because they need a chat: "
     + ", ".join(f"/{command.name}" for command in COMMAND_TABLE if not command.console)
-    + "."
+    + ". Study groups (a question for a group chat, answers by reply, /leaderboard) need Telegram too: "
+    "add the bot to a group there."
 )
 NUDGE_NO_QUESTION = "There is no open question right now. Send /question to get one, or /help to see what I can do."
 NO_OPEN_QUESTION = "There is no open question. Send /question to get one."
