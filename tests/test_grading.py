@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bot.domain.bank import Bank, load_bank
 from bot.domain.contrasts import Contrasts
 from bot.domain.glossary import Glossary
-from bot.domain.grading import Grade, Grader, Verdict, credit
+from bot.domain.grading import Grade, Grader, Verdict, credit, is_keyword_list
 from bot.domain.models import Concept, Kind, Question
 from tests.conftest import GLOSSARY, REGULARISATION
 
@@ -129,6 +129,33 @@ def test_keyword_list_scores_below_explained_answer(grader: Grader, question: Qu
     explained = grader.grade(question, question.example_answers[0])
     assert "keyword-list" in listed.notes
     assert 0 < listed.score < 0.7 * explained.score
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Low train error, high test error. Fix with more data, regularisation, simpler models, early stopping.",
+        "Weight penalty against overfitting; L1 gives sparse weights, L2 shrinks them smoothly.",
+        "Simple models: high bias, underfit. Complex: high variance, overfit. Tune complexity to minimise total error.",
+    ],
+)
+def test_telegraphic_statements_are_not_keyword_lists(answer: str) -> None:
+    """Terse expert shorthand says something of its terms, in several sentences: it is not a bare list."""
+    assert not is_keyword_list(answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "lasso, ridge, penalty term, sparsity, weight decay, elastic net, lambda",
+        "Key terms: L1, L2, sparsity, ridge, lasso",
+        "- bias\n- variance\n- trade-off\n- irreducible noise",
+        "bias / variance / trade-off / noise",
+    ],
+)
+def test_bare_term_lists_are_keyword_lists(answer: str) -> None:
+    """Items of a few words each, after a label or one a line, with no statement: a keyword list."""
+    assert is_keyword_list(answer)
 
 
 def test_hints_lower_the_best_reachable_score(grader: Grader, question: Question) -> None:

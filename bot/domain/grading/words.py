@@ -89,10 +89,34 @@ def is_dont_know(answer: str) -> bool:
     return not any(t.term != NEGATION for t in tokenize(rest))
 
 
+KEYWORD_ITEMS = 4
+"""A keyword list names at least this many terms..."""
+KEYWORD_ITEM_WORDS = 3
+"""...nearly all of them (``KEYWORD_SHORT_SHARE``) this many words or fewer..."""
+KEYWORD_SHORT_SHARE = 0.8
+KEYWORD_FUNCTION_SHARE = 0.15
+"""...with few function words, in one sentence (after a short label such as "Key terms:") or one
+item a line. Telegraphic statements ("Low train error, high test error. Fix with more data") are
+several sentences, or say something of each item, and are not lists."""
+_ITEM_SPLIT = re.compile(r"[,;|•·\n+/]|\s[-–—]\s|[.!?:](?:\s|$)")
+_SENTENCE_END = re.compile(r"[.!?;:](?:\s|$)")
+_LABEL = re.compile(r"^\s*[^\W\d_]+(?:\s+[^\W\d_]+)?\s*:\s")
+_WORD = re.compile(r"[^\W_]+")
+
+
 def is_keyword_list(answer: str) -> bool:
-    """Whether an answer is a bare list of terms (almost no function words)."""
+    """Whether an answer is a bare list of terms: short items, almost no function words, no statement."""
     words, function = count_words(answer)
-    return words >= 4 and function / words < 0.1
+    if words < KEYWORD_ITEMS or function / words >= KEYWORD_FUNCTION_SHARE:
+        return False
+    text = _LABEL.sub("", answer, count=1)
+    items = [n for n in (len(_WORD.findall(item)) for item in _ITEM_SPLIT.split(text)) if n]
+    if len(items) < KEYWORD_ITEMS or sum(1 for n in items if n <= KEYWORD_ITEM_WORDS) < KEYWORD_SHORT_SHARE * len(
+        items
+    ):
+        return False
+    lines = [line for line in text.splitlines() if line.strip()]
+    return len(lines) >= KEYWORD_ITEMS or sum(1 for s in _SENTENCE_END.split(text.strip()) if s.strip()) <= 1
 
 
 def group_by(tokens: Sequence[Token], level: str) -> list[list[Token]]:
