@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from bot.domain.contrasts import Contrasts, Member
+from bot.domain.everyday import Everyday
 from bot.domain.grading.compiled import Pattern
 from bot.domain.text import NEGATION, Token
 
@@ -15,9 +16,9 @@ _WINDOW_SLACK = 4
 class AnswerView:
     """An answer's tokens with the lookups every concept needs."""
 
-    __slots__ = ("_entity_cache", "_segments", "claims", "index", "terms", "text", "tokens")
+    __slots__ = ("_entity_cache", "_segments", "claims", "index", "literal", "terms", "text", "tokens")
 
-    def __init__(self, text: str, tokens: list[Token], echo: set[int]) -> None:
+    def __init__(self, text: str, tokens: list[Token], echo: set[int], everyday: Everyday | None = None) -> None:
         self.text = text
         self.tokens = tokens
         index: dict[str, list[int]] = {}
@@ -38,6 +39,18 @@ class AnswerView:
         for pos in merged:  # the words a glossary term swallowed still match
             for part in tokens[pos].parts:
                 index.setdefault(part, []).append(pos)
+        self.literal = index
+        """Where each term is said in so many words: what a wrong statement is found in (an everyday
+        word earns what its term earns, but is never taken for a claim made with the term)."""
+        if everyday:  # an everyday word also matches the bank terms it stands for ("mistake": error)
+            added: dict[str, list[int]] = {}
+            for term in self.terms:
+                for meaning in everyday.of(term):
+                    added.setdefault(meaning, []).extend(index[term])
+            if added:
+                index = dict(index)
+                for meaning, positions in added.items():
+                    index[meaning] = sorted({*index.get(meaning, ()), *positions})
         self.index = index
         self._entity_cache: dict[tuple[int, int], Member | None] = {}
         self._segments: dict[tuple[int, int], frozenset[str]] | None = None
@@ -54,7 +67,9 @@ class AnswerView:
             self._segments = {key: frozenset(terms) for key, terms in grouped.items()}
         return self._segments.get((sentence, segment), frozenset())
 
-    def find(self, pattern: Pattern, *, by_scope: bool, ordered: bool = False) -> tuple[tuple[int, ...], bool] | None:
+    def find(
+        self, pattern: Pattern, *, by_scope: bool, ordered: bool = False, literal: bool = False
+    ) -> tuple[tuple[int, ...], bool] | None:
         """The first place all the pattern's terms occur close together: positions and whether negated.
 
         ``by_scope`` keeps the match inside one scope (a clause, cut at "and", "so"...), as
@@ -63,18 +78,19 @@ class AnswerView:
         Matches with the pattern's own polarity come first.
         """
         other = None
-        for positions, negated, _ in self.matches(pattern, by_scope=by_scope, ordered=ordered):
+        for positions, negated, _ in self.matches(pattern, by_scope=by_scope, ordered=ordered, literal=literal):
             if negated == pattern.negated:
                 return positions, negated
             other = other or (positions, negated)
         return other
 
     def matches(
-        self, pattern: Pattern, *, by_scope: bool, ordered: bool = False
+        self, pattern: Pattern, *, by_scope: bool, ordered: bool = False, literal: bool = False
     ) -> Iterator[tuple[tuple[int, ...], bool, int]]:
         """Every place the pattern's terms occur close together (see :meth:`find`), with its anchor:
-        the position of the pattern's most telling term, where what the statement is about is read."""
-        index = self.index
+        the position of the pattern's most telling term, where what the statement is about is read.
+        ``literal``: only words said in so many words, not everyday words standing for them."""
+        index = self.literal if literal else self.index
         lists = []
         for term in pattern.terms:
             positions = index.get(term)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.domain.contrasts import Contrasts
+from bot.domain.everyday import Everyday
 from bot.domain.glossary import Glossary
 from bot.domain.grading.answer import AnswerView
 from bot.domain.grading.compiled import EVIDENCE_WEIGHT, CompiledQuestion
@@ -59,9 +60,11 @@ class Grader:
         *,
         contrasts: Contrasts | None = None,
         weights: Mapping[str, float] | None = None,
+        everyday: Everyday | None = None,
     ) -> None:
         self.glossary = glossary or Glossary()
         self.contrasts = contrasts or Contrasts()
+        self.everyday = everyday or Everyday()
         self._known = frozenset(known_words)
         self._compiler = Compiler(self.glossary, self.contrasts, weights or {})
         self._judge = Judge(self.contrasts)
@@ -187,7 +190,7 @@ class Grader:
         echo = echo_positions(tokens, compiled.echo_ngrams)
         if echo and len(echo) >= 0.8 * content:
             notes.append("echo")
-        view = AnswerView(answer, tokens, echo)
+        view = AnswerView(answer, tokens, echo, self.everyday)
 
         covered: list[ConceptResult] = []
         contradicted: list[ConceptResult] = []
@@ -231,14 +234,21 @@ class Grader:
             score, verdict, tuple(covered), tuple(missed), tuple(contradicted), coverage, max_score, tuple(notes)
         )
 
-    @staticmethod
-    def _vocabulary_share(compiled: CompiledQuestion, view: AnswerView) -> tuple[float, int]:
+    def _vocabulary_share(self, compiled: CompiledQuestion, view: AnswerView) -> tuple[float, int]:
         """How much of what the answer says is the question's own matter: the share of its words (the
-        question's and filler aside) that its example answers and aliases use, and how many of those
-        are telling. Vague filler and answers to other questions use few of them."""
+        question's and filler aside) that its example answers and aliases use (or that stand for such
+        a word, "mistake" for "error"), and how many of those are telling. Vague filler and answers to
+        other questions use few of them."""
         said = view.terms - compiled.question_terms - FILLER
         if not said:
             return 0.0, 0
-        used = [compiled.answer_terms[t] for t in said if t in compiled.answer_terms]
+        matter = compiled.answer_terms
+        used = []
+        for term in said:
+            weight = matter.get(term)
+            if weight is None:
+                weight = max((matter[m] for m in self.everyday.of(term) if m in matter), default=None)
+            if weight is not None:
+                used.append(weight)
         telling = sum(1 for weight in used if weight >= EVIDENCE_WEIGHT)
         return len(used) / len(said), telling

@@ -38,11 +38,11 @@ class Judge:
         if concept.keys.isdisjoint(view.index):
             return self._judge_paraphrase(concept, view, (), ())
         for pattern in concept.contradictions:
-            hit = view.find(pattern, by_scope=True, ordered=True)
+            hit = view.find(pattern, by_scope=True, ordered=True, literal=True)
             if hit is not None and hit[1] == pattern.negated:
                 return -1, hit[0]
         for pattern in concept.variants:
-            for positions, negated, anchor in view.matches(pattern, by_scope=True):
+            for positions, negated, anchor in view.matches(pattern, by_scope=True, literal=True):
                 if negated != pattern.negated:
                     continue
                 if pattern.pole and not self._claims(concept, pattern, view, positions):
@@ -159,7 +159,10 @@ class Judge:
             for pole in statement.poles:
                 if any(t in terms for t in pole.terms):
                     continue
-                if any(self._in_sentence(view, t, sentence) for o in self.contrasts.opposites(pole) for t in o.terms):
+                # An opposite pole counts only said in so many words: "tiny" may stand for "small",
+                # but is never taken for the claim that reverses "large" (everyday words earn, never cost).
+                opposites = self.contrasts.opposites(pole)
+                if any(self._said_in_sentence(view, t, sentence) for o in opposites for t in o.terms):
                     swaps += 1
             return positions, swaps, flipped
         return None
@@ -221,8 +224,9 @@ class Judge:
         return found
 
     @staticmethod
-    def _in_sentence(view: AnswerView, term: str, sentence: int) -> bool:
-        return any(view.tokens[p].sentence == sentence for p in view.index.get(term, ()))
+    def _said_in_sentence(view: AnswerView, term: str, sentence: int) -> bool:
+        """Whether the sentence says the term in so many words (not by an everyday word)."""
+        return any(view.tokens[p].sentence == sentence for p in view.literal.get(term, ()))
 
     def compare_clauses(
         self, compiled: CompiledQuestion, view: AnswerView, state: list[int], hits: list[tuple[int, ...]]
