@@ -253,3 +253,23 @@ def test_bank_check_lists_unguarded_two_sided_concepts(tmp_path: Path) -> None:
     assert [i.message for i in unguarded_concepts(bank)] == [
         "concept 'negatives flagged by mistake' is two-sided and unguarded"
     ]
+
+
+def test_everyday_words_are_read_beside_the_glossary(tmp_path: Path) -> None:
+    """``everyday.yaml`` beside the glossary maps plain words to the bank's terms; it is not a topic file,
+    every phrase must be one term, and when the whole folder is checked a term the bank never uses is
+    an error (it could never match)."""
+    (tmp_path / "everyday.yaml").write_text(
+        "mistake: [positives]\ngoof up: [positives]\nslip: [hyperparameter]\n", encoding="utf-8"
+    )
+    write_topic(tmp_path, GOOD_QUESTION)
+    bank, issues = check_bank([tmp_path])
+    assert [(i.line, i.message) for i in issues] == [
+        (2, "'goof up' is several terms (goof up): use one word, or a phrase the glossary makes one term"),
+        (3, "'hyperparameter' is no term the bank uses: it can never match"),
+    ]
+    assert bank is not None
+    assert bank.everyday.of("mistak") == ("posit",)
+    # Checked with one topic file (as a deck is), the words are read but not held to its few terms.
+    _, alone = check_bank([tmp_path / "sample.yaml"])
+    assert [i.line for i in alone] == [2]

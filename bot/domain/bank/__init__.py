@@ -8,12 +8,20 @@ The modules: ``model`` (the :class:`Bank` and its problems), ``files`` (YAML wit
 numbers: topics, glossary, contrasts) and ``check`` (loading and every validation rule).
 """
 
-from bot.domain.bank.check import alias_problem, bank_files, check_bank, load_bank, unguarded_concepts
+from bot.domain.bank.check import (
+    alias_problem,
+    bank_files,
+    check_bank,
+    everyday_file,
+    load_bank,
+    unguarded_concepts,
+)
 from bot.domain.bank.files import display_path, parse_topic_text
 from bot.domain.bank.model import (
     ARTICLES,
     CONTRASTS_FILE,
     DEFAULT_BANK_DIR,
+    EVERYDAY_FILE,
     EXAMPLE_MIN_SCORE,
     GLOSSARY_FILE,
     ID_RE,
@@ -28,6 +36,7 @@ __all__ = [
     "ARTICLES",
     "CONTRASTS_FILE",
     "DEFAULT_BANK_DIR",
+    "EVERYDAY_FILE",
     "EXAMPLE_MIN_SCORE",
     "GLOSSARY_FILE",
     "ID_RE",
@@ -40,6 +49,7 @@ __all__ = [
     "bank_files",
     "check_bank",
     "display_path",
+    "everyday_file",
     "load_bank",
     "parse_topic_text",
     "unguarded_concepts",

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
-from bot.domain.bank.files import display_path, load_contrasts, load_glossary, parse_topic_file, read_yaml
+from bot.domain.bank.files import (
+    display_path,
+    load_contrasts,
+    load_everyday,
+    load_glossary,
+    parse_topic_file,
+    read_yaml,
+)
 from bot.domain.bank.model import (
     ARTICLES,
     CONTRASTS_FILE,
     DEFAULT_BANK_DIR,
+    EVERYDAY_FILE,
     EXAMPLE_MIN_SCORE,
     GLOSSARY_FILE,
     Bank,
@@ -22,7 +31,7 @@ from bot.domain.contrasts import Contrasts
 from bot.domain.glossary import Glossary
 from bot.domain.grading import Grader
 from bot.domain.models import Question
-from bot.domain.text import phrase_words
+from bot.domain.text import phrase_words, tokenize
 
 
 def bank_files(paths: Iterable[Path | str] = ()) -> tuple[list[Path], Path | None, Path | None]:
@@ -33,7 +42,7 @@ def bank_files(paths: Iterable[Path | str] = ()) -> tuple[list[Path], Path | Non
     for path in chosen:
         children = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
         for child in children:
-            if child.name in (GLOSSARY_FILE, CONTRASTS_FILE):
+            if child.name in (GLOSSARY_FILE, CONTRASTS_FILE, EVERYDAY_FILE):
                 shared[child.name] = child
             else:
                 topic_files.append(child)
@@ -48,6 +57,15 @@ def bank_files(paths: Iterable[Path | str] = ()) -> tuple[list[Path], Path | Non
         if beside.is_file():
             shared[CONTRASTS_FILE] = beside
     return topic_files, shared.get(GLOSSARY_FILE), shared.get(CONTRASTS_FILE)
+
+
+def everyday_file(glossary: Path | None) -> Path | None:
+    """The everyday words that go with a glossary: the file beside it, if there is one (they are
+    written in the glossary's terms, so only the ones beside it fit)."""
+    if glossary is None:
+        return None
+    beside = glossary.parent / EVERYDAY_FILE
+    return beside if beside.is_file() else None
 
 
 def load_bank(paths: Iterable[Path | str] = (), *, validate_grading: bool = True) -> Bank:
@@ -104,11 +122,31 @@ def check_bank(
         else:
             seen[q.id] = q
     bank = Bank(tuple(seen.values()), topics, glossary, contrasts)
+    everyday_path = everyday_file(glossary_path)
+    if everyday_path is not None:
+        # Its terms are checked against the bank only when the whole folder it belongs to is checked:
+        # a deck is checked with the bank's file but uses few of the bank's terms, and so does one topic.
+        folders = [Path(p) for p in paths] or [DEFAULT_BANK_DIR]
+        known: frozenset[str] = frozenset()
+        if bank.questions and any(folder.is_dir() and folder / EVERYDAY_FILE == everyday_path for folder in folders):
+            known = frozenset(bank.term_frequency()[0]) | frozenset(
+                t for q in bank.questions for t in _alias_terms(q, bank)
+            )
+        everyday, everyday_issues = load_everyday(everyday_path, glossary, known)
+        issues += everyday_issues
+        bank = replace(bank, everyday=everyday)
     if validate_grading and questions:
         grader = bank.make_grader()
         for q in seen.values():
             issues += check_grading(q, grader)
     return bank, issues
+
+
+def _alias_terms(q: Question, bank: Bank) -> Iterator[str]:
+    """The terms of a question's aliases and concept names, as the grader sees them."""
+    for concept in q.concepts:
+        for phrase in (concept.name, *concept.aliases):
+            yield from (t.term for t in bank.glossary.canonicalize(tokenize(phrase)))
 
 
 def unguarded_concepts(bank: Bank) -> list[BankIssue]:

@@ -9,6 +9,8 @@ import yaml
 
 from bot.domain.bank.model import ID_RE, MIN_CONCEPTS, MIN_HINTS, BankIssue, line_of
 from bot.domain.contrasts import Contrasts, phrase_problems
+from bot.domain.contrasts import phrase_terms as contrast_terms
+from bot.domain.everyday import Everyday
 from bot.domain.glossary import Glossary, phrase_terms
 from bot.domain.models import Concept, Kind, Question, Source
 from bot.domain.text import tokenize
@@ -187,6 +189,41 @@ def load_contrasts(path: Path, glossary: Glossary) -> tuple[Contrasts, list[Bank
         sections[key] = kept
     confusable, nested, opposites = (sections.get(k, []) for k in ("confusable", "nested", "opposites"))
     return Contrasts.build(confusable, opposites, glossary, nested), issues
+
+
+def load_everyday(path: Path, glossary: Glossary, known: frozenset[str]) -> tuple[Everyday, list[BankIssue]]:
+    """Read ``everyday.yaml``: each everyday word mapped to a list of the bank's terms it can stand for.
+
+    Every phrase must be one term, and every term one the bank uses (``known``: the terms of its
+    questions, example answers and aliases), else it could never match anything.
+    """
+    data, issues = read_yaml(path)
+    name = display_path(path)
+    if data is None:
+        return Everyday(), issues
+    if not isinstance(data, dict):
+        return Everyday(), [*issues, BankIssue(name, 1, "", "everyday words must map a word to a list of terms")]
+    lines: dict[str, int] = data.get("__lines__", {})
+    entries: list[tuple[str, list[str]]] = []
+    for word, meanings in data.items():
+        if word in {"__line__", "__lines__"}:
+            continue
+        line = lines.get(word, 1)
+        if (
+            not isinstance(meanings, list)
+            or not meanings
+            or not all(isinstance(m, str) and m.strip() for m in meanings)
+        ):
+            issues.append(BankIssue(name, line, "", f"{word!r} must map to a non-empty list of phrases"))
+            continue
+        for phrase in (str(word), *meanings):
+            problem = phrase_problems(glossary, phrase)
+            if problem is not None:
+                issues.append(BankIssue(name, line, "", problem))
+            elif phrase != word and known and contrast_terms(glossary, phrase)[0] not in known:
+                issues.append(BankIssue(name, line, "", f"{phrase!r} is no term the bank uses: it can never match"))
+        entries.append((str(word), [str(m) for m in meanings]))
+    return Everyday.build(entries, glossary), issues
 
 
 def _members(group: Any) -> list[list[str]] | None:

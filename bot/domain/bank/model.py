@@ -6,11 +6,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from bot.domain.contrasts import Contrasts
+from bot.domain.everyday import Everyday
 from bot.domain.glossary import Glossary
 from bot.domain.grading import Grader
 from bot.domain.models import Question
@@ -19,6 +20,7 @@ from bot.domain.text import tokenize
 DEFAULT_BANK_DIR = Path(__file__).resolve().parents[3] / "bank"
 GLOSSARY_FILE = "glossary.yaml"
 CONTRASTS_FILE = "contrasts.yaml"
+EVERYDAY_FILE = "everyday.yaml"
 
 MIN_CONCEPTS = 4
 MIN_HINTS = 2
@@ -60,6 +62,8 @@ class Bank:
     glossary: Glossary
     contrasts: Contrasts = field(default_factory=Contrasts)
     """Confusable entities and opposite poles (``contrasts.yaml``)."""
+    everyday: Everyday = field(default_factory=Everyday)
+    """Everyday words and the bank's terms they can stand for (``everyday.yaml``)."""
     by_id: dict[str, Question] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -103,12 +107,18 @@ class Bank:
         return vocabulary, weights, dict(frequency)
 
     def make_grader(self, extra_words: Iterable[str] = ()) -> Grader:
-        """A grader that knows this bank's glossary, contrasts, vocabulary and term weights.
+        """A grader that knows this bank's glossary, contrasts, everyday words, vocabulary and term weights.
 
         ``extra_words`` are more stems never to "correct" (a user's private decks).
         """
-        known = self.vocabulary() | frozenset(extra_words)
-        return Grader(self.glossary, known, contrasts=self.contrasts, weights=self.term_weights())
+        known = self.vocabulary() | self.everyday.words() | frozenset(extra_words)
+        return Grader(
+            self.glossary, known, contrasts=self.contrasts, weights=self.term_weights(), everyday=self.everyday
+        )
+
+    def with_questions(self, questions: Iterable[Question], topics: dict[str, str]) -> Bank:
+        """This bank's glossary, contrasts and everyday words with other questions and topics."""
+        return replace(self, questions=tuple(questions), topics=topics)
 
 
 def question_issue(q: Question, line: int, message: str) -> BankIssue:
