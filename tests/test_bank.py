@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.bank import BankError, check_bank, load_bank, unguarded_concepts
+from bot.domain.text import tokenize
 
 SEED_QUESTION_IDS = {
     # the 30-question article, in its order, and its FAQ on AI vs ML vs DL
@@ -273,3 +274,12 @@ def test_everyday_words_are_read_beside_the_glossary(tmp_path: Path) -> None:
     # Checked with one topic file (as a deck is), the words are read but not held to its few terms.
     _, alone = check_bank([tmp_path / "sample.yaml"])
     assert [i.line for i in alone] == [2]
+
+
+@pytest.mark.parametrize("said", ["sets", "rate", "over", "hand", "measures", "detection"])
+def test_the_bank_s_own_common_words_stand_for_nothing_else(said: str) -> None:
+    """An everyday word is read as its stem: "setting" would make every "set" a hyperparameter and
+    "rating" every learning rate explicit feedback. The shipped file leaves such words out."""
+    bank = load_bank(validate_grading=False)
+    (term,) = [t.term for t in bank.glossary.canonicalize(tokenize(said))]
+    assert bank.everyday.of(term) == ()
