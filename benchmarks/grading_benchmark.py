@@ -12,6 +12,10 @@ Studies (all by default; ``--only devset2`` or ``--only devset,latency`` picks s
     the second development set, written independently, when the lead has put it in
     tests/data (``devset2.jsonl``, bank questions; ``devset2_reference.jsonl``, plain
     reference answers). Never tune on it: it is reported, not read, while developing.
+``devset3``
+    the third development set, written independently for development
+    (``devset3.jsonl``, bank questions; ``devset3_reference.jsonl``, plain reference
+    answers), in the same format and with the same report as ``devset2``.
 ``cases``
     the grader's own development cases (tests/data/grader_cases.jsonl), in the same
     format and with the same report as ``devset2``.
@@ -58,8 +62,10 @@ DATA = ROOT / "tests" / "data"
 DEVSET = DATA / "devset.jsonl"
 DEVSET2 = DATA / "devset2.jsonl"
 DEVSET2_REFERENCE = DATA / "devset2_reference.jsonl"
+DEVSET3 = DATA / "devset3.jsonl"
+DEVSET3_REFERENCE = DATA / "devset3_reference.jsonl"
 CASES = DATA / "grader_cases.jsonl"
-STUDIES = ("devset", "devset2", "cases", "semeval", "latency")
+STUDIES = ("devset", "devset2", "devset3", "cases", "semeval", "latency")
 CORRECT_KINDS = frozenset({"excellent", "good_typos", "terse_right", "partial"})
 """Dev-set kinds written to be correct, if incomplete: what the score curve is fitted on."""
 PLAIN_REFERENCE = False
@@ -488,6 +494,8 @@ def run(studies: Sequence[str], semeval_root: Path, latency_answers: int) -> Res
         results["devset"] = devset_study(system)
     if "devset2" in studies:
         results["devset2"] = labelled_study(system, "Second development set", (DEVSET2, DEVSET2_REFERENCE))
+    if "devset3" in studies:
+        results["devset3"] = labelled_study(system, "Third development set", (DEVSET3, DEVSET3_REFERENCE))
     if "cases" in studies:
         results["cases"] = labelled_study(system, "Grader development cases", (CASES,))
     if "semeval" in studies:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from grading_benchmark import DEVSET, spearman
 
-from bot.domain.bank import Bank, check_bank
+from bot.domain.bank import check_bank
 from bot.domain.importer import build_questions, parse_deck
 from bot.domain.models import Question
 
@@ -62,7 +62,7 @@ def main() -> int:
     rows = devset_rows()
     ids = list(dict.fromkeys(str(r["question_id"]) for r in rows))
     curated = [bank.by_id[qid] for qid in ids]
-    rest = Bank(tuple(q for q in bank.questions if q.id not in set(ids)), bank.topics, bank.glossary)
+    rest = bank.with_questions((q for q in bank.questions if q.id not in set(ids)), bank.topics)
 
     deck = parse_deck(deck_markdown(curated), DECK_NAME)
     result = build_questions(deck, bank=rest)
@@ -78,7 +78,8 @@ def main() -> int:
                 print(f"  [{c.weight:.0f}] {c.name}: {', '.join(c.aliases)}")
 
     curated_grader = bank.make_grader()
-    imported_grader = Bank(rest.questions + tuple(imported.values()), bank.topics, bank.glossary).make_grader()
+    # As the bot grades a deck: joined to the bank, with its glossary, contrasts and everyday words.
+    imported_grader = bank.with_questions((*rest.questions, *imported.values()), bank.topics).make_grader()
     reference_grader = bank.make_grader()
     rows = [r for r in rows if str(r["question_id"]) in imported]
     systems: dict[str, Callable[[dict[str, object]], float]] = {

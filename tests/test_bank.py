@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.bank import BankError, check_bank, load_bank, unguarded_concepts
+from bot.domain.text import tokenize
 
 SEED_QUESTION_IDS = {
     # the 30-question article, in its order, and its FAQ on AI vs ML vs DL
@@ -254,3 +255,32 @@ def test_bank_check_lists_unguarded_two_sided_concepts(tmp_path: Path) -> None:
     assert [i.message for i in unguarded_concepts(bank)] == [
         "concept 'negatives flagged by mistake' is two-sided and unguarded"
     ]
+
+
+def test_everyday_words_are_read_beside_the_glossary(tmp_path: Path) -> None:
+    """``everyday.yaml`` beside the glossary maps plain words to the bank's terms; it is not a topic file,
+    every phrase must be one term, and when the whole folder is checked a term the bank never uses is
+    an error (it could never match)."""
+    (tmp_path / "everyday.yaml").write_text(
+        "mistake: [positives]\ngoof up: [positives]\nslip: [hyperparameter]\n", encoding="utf-8"
+    )
+    write_topic(tmp_path, GOOD_QUESTION)
+    bank, issues = check_bank([tmp_path])
+    assert [(i.line, i.message) for i in issues] == [
+        (2, "'goof up' is several terms (goof up): use one word, or a phrase the glossary makes one term"),
+        (3, "'hyperparameter' is no term the bank uses: it can never match"),
+    ]
+    assert bank is not None
+    assert bank.everyday.of("mistak") == ("posit",)
+    # Checked with one topic file (as a deck is), the words are read but not held to its few terms.
+    _, alone = check_bank([tmp_path / "sample.yaml"])
+    assert [i.line for i in alone] == [2]
+
+
+@pytest.mark.parametrize("said", ["sets", "rate", "over", "hand", "measures", "detection"])
+def test_the_bank_s_own_common_words_stand_for_nothing_else(said: str) -> None:
+    """An everyday word is read as its stem: "setting" would make every "set" a hyperparameter and
+    "rating" every learning rate explicit feedback. The shipped file leaves such words out."""
+    bank = load_bank(validate_grading=False)
+    (term,) = [t.term for t in bank.glossary.canonicalize(tokenize(said))]
+    assert bank.everyday.of(term) == ()

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from bot.domain.bank import Bank, load_bank
 from bot.domain.contrasts import Contrasts
+from bot.domain.everyday import Everyday
 from bot.domain.glossary import Glossary
-from bot.domain.grading import Grade, Grader, Verdict, credit
+from bot.domain.grading import Grade, Grader, Verdict, credit, is_keyword_list
 from bot.domain.models import Concept, Kind, Question
 from tests.conftest import GLOSSARY, REGULARISATION
 
@@ -129,6 +130,33 @@ def test_keyword_list_scores_below_explained_answer(grader: Grader, question: Qu
     explained = grader.grade(question, question.example_answers[0])
     assert "keyword-list" in listed.notes
     assert 0 < listed.score < 0.7 * explained.score
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Low train error, high test error. Fix with more data, regularisation, simpler models, early stopping.",
+        "Weight penalty against overfitting; L1 gives sparse weights, L2 shrinks them smoothly.",
+        "Simple models: high bias, underfit. Complex: high variance, overfit. Tune complexity to minimise total error.",
+    ],
+)
+def test_telegraphic_statements_are_not_keyword_lists(answer: str) -> None:
+    """Terse expert shorthand says something of its terms, in several sentences: it is not a bare list."""
+    assert not is_keyword_list(answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "lasso, ridge, penalty term, sparsity, weight decay, elastic net, lambda",
+        "Key terms: L1, L2, sparsity, ridge, lasso",
+        "- bias\n- variance\n- trade-off\n- irreducible noise",
+        "bias / variance / trade-off / noise",
+    ],
+)
+def test_bare_term_lists_are_keyword_lists(answer: str) -> None:
+    """Items of a few words each, after a label or one a line, with no statement: a keyword list."""
+    assert is_keyword_list(answer)
 
 
 def test_hints_lower_the_best_reachable_score(grader: Grader, question: Question) -> None:
@@ -279,6 +307,36 @@ def test_a_wrong_statement_costs_more_than_its_words_earn(structural: Grader) ->
     partial = structural.grade(ENSEMBLES, "Bagging trains its models in parallel.")
     wrong = structural.grade(ENSEMBLES, "Bagging trains its models sequentially and reduces variance.")
     assert wrong.score < partial.score
+
+
+# ---- everyday words ---------------------------------------------------------------------------------
+
+EVERYDAY = Everyday.build([("punish", ["penalty"]), ("huge", ["large"])], GLOSSARY)
+
+
+def test_an_everyday_word_matches_the_term_it_stands_for() -> None:
+    """ "punish" stands for "penalty": an answer in plain English earns the concept the alias names."""
+    plain = Grader(GLOSSARY, everyday=EVERYDAY).grade(REGULARISATION, "You punish big weights in the loss.")
+    assert "penalty added to the loss" in [c.name for c in plain.covered]
+    without = Grader(GLOSSARY).grade(REGULARISATION, "You punish big weights in the loss.")
+    assert "penalty added to the loss" not in [c.name for c in without.covered]
+
+
+def test_an_everyday_word_never_makes_a_structural_variant() -> None:
+    """Everyday words earn what their term earns, but a variant with the opposite pole (or a
+    ``contradicts`` phrase) needs its words said in so many words, and so does the reversed pole of
+    an example answer's clause: "in a chain" standing for "sequentially" is not taken for the claim
+    that bagging trains sequentially."""
+    bagging = replace(ENSEMBLES, concepts=ENSEMBLES.concepts[:1])
+    said = Grader(GLOSSARY, contrasts=CONTRASTS).grade(bagging, "Bagging trains its models sequentially.")
+    assert said.contradicted
+    chain = Everyday.build([("chain", ["sequentially"])], GLOSSARY)
+    plain = Grader(GLOSSARY, contrasts=CONTRASTS, everyday=chain)
+    assert plain.grade(bagging, "Bagging trains its models in a chain.").contradicted == ()
+    # Nor is it the reversed pole of a paraphrase of the example answer's clause.
+    paraphrase = "Bagging trains many models {} on bootstrap samples and averages them."
+    assert plain.grade(bagging, paraphrase.format("sequentially")).contradicted
+    assert plain.grade(bagging, paraphrase.format("in a chain")).contradicted == ()
 
 
 # ---- partial credit: one concave curve, floors and incidental hits ----------------------------------

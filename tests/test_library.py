@@ -7,6 +7,7 @@ with two real processes is ``test_two_processes.py``). On SQLite, or PostgreSQL 
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
@@ -14,10 +15,10 @@ from unittest import mock
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.domain.bank import DEFAULT_BANK_DIR, GLOSSARY_FILE
+from bot.domain.bank import DEFAULT_BANK_DIR, EVERYDAY_FILE, GLOSSARY_FILE
 from bot.domain.decks import DeckReady, Reloaded, ReloadFailed, check_deck
 from bot.domain.practice import Asked, UnknownTopic
-from bot.services.library import Library
+from bot.services.library import Library, _stamp
 from bot.services.practice import Practice
 from bot.storage import published
 from bot.storage.db import create_engine_from_url, make_sessionmaker, migrate_engine
@@ -150,3 +151,13 @@ async def test_without_a_decks_dir_nothing_is_imported(database_url: str, tmp_pa
             assert await published.bank_version(session=session) == 1
     finally:
         await engine.dispose()
+
+
+def test_a_change_to_the_everyday_words_alone_is_a_change_of_the_bank_files(tmp_path: Path) -> None:
+    """/reload and the minute job re-read the bank when only ``everyday.yaml`` changed (it shapes grading)."""
+    folder = tmp_path / "bank"
+    shutil.copytree(DEFAULT_BANK_DIR, folder)
+    before = _stamp([folder])
+    with (folder / EVERYDAY_FILE).open("a", encoding="utf-8") as everyday:
+        everyday.write("blunder: [error]\n")
+    assert _stamp([folder]) != before

@@ -163,7 +163,7 @@ def _clashes(decks: Bank, bank: Bank) -> list[BankIssue]:
 
 def join_decks(bank: Bank, decks: Bank) -> Bank:
     """The bank in service: the bank files' questions and topics, then the published decks'."""
-    return Bank((*bank.questions, *decks.questions), {**bank.topics, **decks.topics}, bank.glossary)
+    return bank.with_questions((*bank.questions, *decks.questions), {**bank.topics, **decks.topics})
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,8 +95,8 @@ def build_pool(public: QuestionPool, decks: Sequence[StoredDeck], public_vocabul
         questions += kept
     if not questions:
         return QuestionPool(bank, public.grader, left_out=left_out) if left_out else public
-    merged = Bank((*bank.questions, *questions), {**bank.topics, **topics}, bank.glossary, bank.contrasts)
-    extra = Bank(tuple(questions), topics, bank.glossary).vocabulary()
+    merged = bank.with_questions((*bank.questions, *questions), {**bank.topics, **topics})
+    extra = bank.with_questions(questions, topics).vocabulary()
     return QuestionPool(
         bank=merged,
         grader=public.grader,

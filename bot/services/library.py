@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.domain.bank import Bank, bank_files, check_bank
+from bot.domain.bank import Bank, bank_files, check_bank, everyday_file
 from bot.domain.decks import (
     DeckReady,
     DeckRejected,
@@ -53,7 +53,7 @@ class _Files:
 
 def _stamp(paths: Sequence[Path]) -> FileStamp:
     topic_files, glossary, contrasts = bank_files(paths)
-    files = [*topic_files, *(path for path in (glossary, contrasts) if path)]
+    files = [*topic_files, *(path for path in (glossary, contrasts, everyday_file(glossary)) if path)]
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
 
 

@@ -1,40 +1,20 @@
-"""Load the question bank from its YAML files and validate it.
-
-Every problem is reported as a :class:`BankIssue` naming file, line and question id,
-so a contributor can fix a broken file without reading code. ``load_bank`` raises
-:class:`BankError` with all of them; the bot refuses to start on a broken bank.
-"""
+"""Read the bank's YAML files with line numbers: topic files, the glossary and the contrasts."""
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.domain.bank.model import BEHAVIOURAL_TOPIC, ID_RE, MIN_CONCEPTS, MIN_HINTS, BankIssue, line_of
 from bot.domain.contrasts import Contrasts, phrase_problems
+from bot.domain.contrasts import phrase_terms as contrast_terms
+from bot.domain.everyday import Everyday
 from bot.domain.glossary import Glossary, phrase_terms
-from bot.domain.grading import Grader
 from bot.domain.models import Concept, Kind, Question, Source
-from bot.domain.text import phrase_words, tokenize
+from bot.domain.text import tokenize
 
-DEFAULT_BANK_DIR = Path(__file__).resolve().parents[2] / "bank"
-GLOSSARY_FILE = "glossary.yaml"
-CONTRASTS_FILE = "contrasts.yaml"
-
-MIN_CONCEPTS = 4
-MIN_HINTS = 2
-EXAMPLE_MIN_SCORE = 0.9
-BEHAVIOURAL_TOPIC = "behavioural"
-"""The topic of "tell me about a time" questions: each must be of kind behavioural."""
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
-"""Question and topic ids: lowercase letters, digits and dashes, 2-48 characters."""
 _REQUIRED_TEXT = ("question", "why_asked", "how_to_answer")
 _QUESTION_KEYS = frozenset(
     {
@@ -51,93 +31,6 @@ _QUESTION_KEYS = frozenset(
     }
 )
 _CONCEPT_KEYS = frozenset({"name", "weight", "aliases", "contradicts"})
-ARTICLES = frozenset({"a", "an", "the"})
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class BankIssue:
-    """One problem in a bank file."""
-
-    path: str
-    line: int
-    question_id: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"[{self.question_id}] " if self.question_id else ""
-        return f"{self.path}:{self.line}: {where}{self.message}"
-
-
-class BankError(Exception):
-    """The bank cannot be used; ``issues`` says why, with file and line."""
-
-    def __init__(self, issues: Sequence[BankIssue]) -> None:
-        self.issues = tuple(sorted(issues))
-        super().__init__(f"{len(self.issues)} problem(s) in the question bank:\n" + "\n".join(map(str, self.issues)))
-
-
-@dataclass(frozen=True)
-class Bank:
-    """The loaded, validated question bank."""
-
-    questions: tuple[Question, ...]
-    topics: dict[str, str]
-    """Topic id to its title, in file order."""
-    glossary: Glossary
-    contrasts: Contrasts = field(default_factory=Contrasts)
-    """Confusable entities and opposite poles (``contrasts.yaml``)."""
-    by_id: dict[str, Question] = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "by_id", {q.id: q for q in self.questions})
-
-    def get(self, question_id: str) -> Question | None:
-        """The question with this id, if the bank has it."""
-        return self.by_id.get(question_id)
-
-    def in_topic(self, topic: str) -> tuple[Question, ...]:
-        """Every question of a topic."""
-        return tuple(q for q in self.questions if q.topic == topic)
-
-    def vocabulary(self) -> frozenset[str]:
-        """Every stem the bank uses: words the grader must never 'correct' as typos."""
-        return self._words[0]
-
-    def term_weights(self) -> dict[str, float]:
-        """How telling each term is: smoothed inverse document frequency over the bank's questions,
-        each question with its example answers one document (glossary synonyms as one term)."""
-        return self._words[1]
-
-    def term_frequency(self) -> tuple[dict[str, int], int]:
-        """For each term, how many of the bank's questions (with their example answers) use it; and how
-        many questions there are."""
-        return self._words[2], len(self.questions)
-
-    @cached_property
-    def _words(self) -> tuple[frozenset[str], dict[str, float], dict[str, int]]:
-        texts: list[str] = []
-        frequency: Counter[str] = Counter()
-        for q in self.questions:
-            texts += [q.question, q.why_asked, q.how_to_answer, *q.example_answers, *q.hints, *q.follow_ups]
-            for c in q.concepts:
-                texts += [c.name, *c.aliases, *c.contradicts]
-            document = "\n".join((q.question, *q.example_answers))
-            frequency.update({t.term for t in self.glossary.canonicalize(tokenize(document))})
-        vocabulary = frozenset(t.term for text in texts for t in tokenize(text))
-        count = len(self.questions)
-        weights = {term: math.log((1 + count) / (1 + n)) + 1 for term, n in frequency.items()}
-        return vocabulary, weights, dict(frequency)
-
-    def make_grader(self, extra_words: Iterable[str] = ()) -> Grader:
-        """A grader that knows this bank's glossary, contrasts, vocabulary and term weights.
-
-        ``extra_words`` are more stems never to "correct" (a user's private decks).
-        """
-        known = self.vocabulary() | frozenset(extra_words)
-        return Grader(self.glossary, known, contrasts=self.contrasts, weights=self.term_weights())
-
-
-# ---- YAML with line numbers ---------------------------------------------------------------
 
 
 class _Str(str):
@@ -190,16 +83,16 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _read_yaml(path: Path) -> tuple[Any, list[BankIssue]]:
+def read_yaml(path: Path) -> tuple[Any, list[BankIssue]]:
     name = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [BankIssue(name, 1, "", f"cannot read file: {exc}")]
-    return _parse_yaml(text, name)
+    return parse_yaml(text, name)
 
 
-def _parse_yaml(text: str, name: str) -> tuple[Any, list[BankIssue]]:
+def parse_yaml(text: str, name: str) -> tuple[Any, list[BankIssue]]:
     loader = _LineLoader(text)
     loader.duplicate_keys = []
     try:
@@ -215,101 +108,8 @@ def _parse_yaml(text: str, name: str) -> tuple[Any, list[BankIssue]]:
     return data, issues
 
 
-# ---- loading ---------------------------------------------------------------------------------
-
-
-def bank_files(paths: Iterable[Path | str] = ()) -> tuple[list[Path], Path | None, Path | None]:
-    """Resolve CLI paths (files or folders) to topic files, and the glossary and contrasts to use."""
-    chosen = [Path(p) for p in paths] or [DEFAULT_BANK_DIR]
-    topic_files: list[Path] = []
-    shared: dict[str, Path] = {}
-    for path in chosen:
-        children = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
-        for child in children:
-            if child.name in (GLOSSARY_FILE, CONTRASTS_FILE):
-                shared[child.name] = child
-            else:
-                topic_files.append(child)
-    if GLOSSARY_FILE not in shared:
-        for candidate in [*(p.parent / GLOSSARY_FILE for p in topic_files), DEFAULT_BANK_DIR / GLOSSARY_FILE]:
-            if candidate.is_file():
-                shared[GLOSSARY_FILE] = candidate
-                break
-    if CONTRASTS_FILE not in shared and GLOSSARY_FILE in shared:
-        # Contrasts are written in the glossary's terms: only the ones beside it fit.
-        beside = shared[GLOSSARY_FILE].parent / CONTRASTS_FILE
-        if beside.is_file():
-            shared[CONTRASTS_FILE] = beside
-    return topic_files, shared.get(GLOSSARY_FILE), shared.get(CONTRASTS_FILE)
-
-
-def load_bank(paths: Iterable[Path | str] = (), *, validate_grading: bool = True) -> Bank:
-    """Load and validate the bank; raise :class:`BankError` listing every problem."""
-    bank, issues = check_bank(paths, validate_grading=validate_grading)
-    if issues or bank is None:
-        raise BankError(issues)
-    return bank
-
-
-def check_bank(
-    paths: Iterable[Path | str] = (), *, validate_grading: bool = True
-) -> tuple[Bank | None, list[BankIssue]]:
-    """Load the bank and return it with every problem found (the bank is None if unusable)."""
-    topic_files, glossary_path, contrasts_path = bank_files(paths)
-    issues: list[BankIssue] = []
-    missing = [p for p in topic_files if not p.exists()]
-    issues += [BankIssue(display_path(p), 1, "", "no such file") for p in missing]
-    glossary = Glossary()
-    if glossary_path is not None:
-        glossary, glossary_issues = _load_glossary(glossary_path)
-        issues += glossary_issues
-    contrasts = Contrasts()
-    if contrasts_path is not None:
-        contrasts, contrasts_issues = _load_contrasts(contrasts_path, glossary)
-        issues += contrasts_issues
-    questions: list[Question] = []
-    topics: dict[str, str] = {}
-    for path in topic_files:
-        if path in missing:
-            continue
-        data, read_issues = _read_yaml(path)
-        issues += read_issues
-        if data is None and read_issues:
-            continue
-        topic, title, file_questions, file_issues = _parse_topic_file(path, data)
-        issues += file_issues
-        if topic:
-            if topic in topics:
-                issues.append(
-                    BankIssue(display_path(path), 1, "", f"topic {topic!r} is already defined by another file")
-                )
-            topics[topic] = title
-        questions += file_questions
-    if not topic_files:
-        issues.append(BankIssue(str(next(iter(paths), DEFAULT_BANK_DIR)), 1, "", "no question files found"))
-
-    seen: dict[str, Question] = {}
-    for q in questions:
-        if q.id in seen:
-            first = seen[q.id].source
-            where = f" (first defined at {first.path}:{first.line})" if first else ""
-            issues.append(_issue(q, q.source.line if q.source else 1, f"duplicate id{where}"))
-        else:
-            seen[q.id] = q
-    bank = Bank(tuple(seen.values()), topics, glossary, contrasts)
-    if validate_grading and questions:
-        grader = bank.make_grader()
-        for q in seen.values():
-            issues += _check_grading(q, grader)
-    return bank, issues
-
-
-def _issue(q: Question, line: int, message: str) -> BankIssue:
-    return BankIssue(q.source.path if q.source else "?", line, q.id, message)
-
-
-def _load_glossary(path: Path) -> tuple[Glossary, list[BankIssue]]:
-    data, issues = _read_yaml(path)
+def load_glossary(path: Path) -> tuple[Glossary, list[BankIssue]]:
+    data, issues = read_yaml(path)
     name = display_path(path)
     if data is None:
         return Glossary(), issues or [BankIssue(name, 1, "", "glossary is empty")]
@@ -345,9 +145,9 @@ def _load_glossary(path: Path) -> tuple[Glossary, list[BankIssue]]:
     return Glossary.from_groups(groups), issues
 
 
-def _load_contrasts(path: Path, glossary: Glossary) -> tuple[Contrasts, list[BankIssue]]:
+def load_contrasts(path: Path, glossary: Glossary) -> tuple[Contrasts, list[BankIssue]]:
     """Read ``contrasts.yaml``: ``confusable``, ``nested`` and ``opposites``, each a list of groups of members."""
-    data, issues = _read_yaml(path)
+    data, issues = read_yaml(path)
     name = display_path(path)
     if data is None:
         return Contrasts(), issues
@@ -377,18 +177,53 @@ def _load_contrasts(path: Path, glossary: Glossary) -> tuple[Contrasts, list[Ban
                 problem = phrase_problems(glossary, phrase)
                 term = " ".join(t.term for t in glossary.canonicalize(tokenize(phrase)))
                 if problem is not None:
-                    issues.append(BankIssue(name, _line_of(phrase, line), "", problem))
+                    issues.append(BankIssue(name, line_of(phrase, line), "", problem))
                     continue
                 if key == "opposites":  # a word may have several opposites; an entity one group
                     continue
                 first = owner.setdefault(term, (key, len(kept), members[0][0]))
                 if first[:2] != (key, len(kept)):
                     message = f"{phrase!r} is already in the group {first[2]!r}"
-                    issues.append(BankIssue(name, _line_of(phrase, line), "", message))
+                    issues.append(BankIssue(name, line_of(phrase, line), "", message))
             kept.append(members)
         sections[key] = kept
     confusable, nested, opposites = (sections.get(k, []) for k in ("confusable", "nested", "opposites"))
     return Contrasts.build(confusable, opposites, glossary, nested), issues
+
+
+def load_everyday(path: Path, glossary: Glossary, known: frozenset[str]) -> tuple[Everyday, list[BankIssue]]:
+    """Read ``everyday.yaml``: each everyday word mapped to a list of the bank's terms it can stand for.
+
+    Every phrase must be one term, and every term one the bank uses (``known``: the terms of its
+    questions, example answers and aliases), else it could never match anything.
+    """
+    data, issues = read_yaml(path)
+    name = display_path(path)
+    if data is None:
+        return Everyday(), issues
+    if not isinstance(data, dict):
+        return Everyday(), [*issues, BankIssue(name, 1, "", "everyday words must map a word to a list of terms")]
+    lines: dict[str, int] = data.get("__lines__", {})
+    entries: list[tuple[str, list[str]]] = []
+    for word, meanings in data.items():
+        if word in {"__line__", "__lines__"}:
+            continue
+        line = lines.get(word, 1)
+        if (
+            not isinstance(meanings, list)
+            or not meanings
+            or not all(isinstance(m, str) and m.strip() for m in meanings)
+        ):
+            issues.append(BankIssue(name, line, "", f"{word!r} must map to a non-empty list of phrases"))
+            continue
+        for phrase in (str(word), *meanings):
+            problem = phrase_problems(glossary, phrase)
+            if problem is not None:
+                issues.append(BankIssue(name, line, "", problem))
+            elif phrase != word and known and contrast_terms(glossary, phrase)[0] not in known:
+                issues.append(BankIssue(name, line, "", f"{phrase!r} is no term the bank uses: it can never match"))
+        entries.append((str(word), [str(m) for m in meanings]))
+    return Everyday.build(entries, glossary), issues
 
 
 def _members(group: Any) -> list[list[str]] | None:
@@ -416,14 +251,14 @@ def parse_topic_text(text: str, name: str) -> tuple[str, str, list[Question], li
     Parsed exactly like a file of the bank; grading is not re-validated here (the deck was
     checked whole when it was sent).
     """
-    data, issues = _parse_yaml(text, name)
+    data, issues = parse_yaml(text, name)
     if data is None and issues:
         return "", "", [], issues
-    topic, title, questions, more = _parse_topic_file(Path(name), data)
+    topic, title, questions, more = parse_topic_file(Path(name), data)
     return topic, title, questions, issues + more
 
 
-def _parse_topic_file(path: Path, data: Any) -> tuple[str, str, list[Question], list[BankIssue]]:
+def parse_topic_file(path: Path, data: Any) -> tuple[str, str, list[Question], list[BankIssue]]:
     name = display_path(path)
     issues: list[BankIssue] = []
     if not isinstance(data, dict):
@@ -591,87 +426,3 @@ def _parse_concepts(
             )
         )
     return tuple(concepts)
-
-
-def _line_of(value: object, fallback: int) -> int:
-    return int(getattr(value, "line", 0) or fallback)
-
-
-def unguarded_concepts(bank: Bank) -> list[BankIssue]:
-    """Concepts about one side of a contrast that neither structure nor a ``contradicts`` phrase guards.
-
-    Not errors: a list for authors to review (``bank check`` prints it), since stating such a
-    concept about the other side would go unnoticed.
-    """
-    grader = bank.make_grader()
-    found = []
-    for q in bank.questions:
-        base = q.source.line if q.source else 1
-        by_name = {c.name: c for c in q.concepts}
-        for name in grader.two_sided(q):
-            found.append(_issue(q, _line_of(by_name[name].name, base), f"concept {name!r} is two-sided and unguarded"))
-    return found
-
-
-def alias_problem(alias: str, question: str, grader: Grader) -> str | None:
-    """Why an alias cannot work (None if it can): the validator's rules, shared with the importer.
-
-    It must say more than the question, must not shrink to one plain word once little words
-    are dropped, and must match an answer that says exactly it (a glossary phrase or a
-    negation can make an alias unmatchable under its own tokenisation).
-    """
-    terms = grader.alias_terms(alias)
-    if not terms:
-        return "has no content words"
-    if set(terms) <= grader.question_terms(question):
-        return "only repeats words of the question"
-    if _shrinks(alias, grader):
-        return (
-            f"shrinks to the single term {terms[0]!r} once little words are dropped: reword it "
-            "(it would match any mention of that one word)"
-        )
-    if not grader.matches_itself(alias):
-        return f"can never match: an answer saying exactly {alias!r} does not match it (as terms: {' '.join(terms)})"
-    return None
-
-
-def _shrinks(phrase: str, grader: Grader) -> bool:
-    """Whether a phrase of several words is one plain term once little words are dropped."""
-    terms = grader.alias_terms(phrase)
-    words = [w for w in phrase_words(phrase) if w not in ARTICLES]
-    return len(words) >= 2 and len(terms) == 1 and not terms[0].startswith("=") and not grader.alias_is_negated(phrase)
-
-
-def _check_grading(q: Question, grader: Grader) -> list[BankIssue]:
-    """The checks that need the grader: alias rules, coverage and example scores."""
-    issues: list[BankIssue] = []
-    base = q.source.line if q.source else 1
-    for concept in q.concepts:
-        for alias in concept.aliases:
-            problem = alias_problem(alias, q.question, grader)
-            if problem is not None:
-                issues.append(_issue(q, _line_of(alias, base), f"alias {alias!r} of {concept.name!r} {problem}"))
-        for wrong in concept.contradicts:
-            if _shrinks(wrong, grader):
-                terms = grader.alias_terms(wrong)
-                message = f"{wrong!r} of {concept.name!r} shrinks to the single term {terms[0]!r}: reword it"
-                issues.append(_issue(q, _line_of(wrong, base), message))
-    grades = [grader.grade(q, answer) for answer in q.example_answers]
-    covered_anywhere = {c.name for g in grades for c in g.covered}
-    for concept in q.concepts:
-        if concept.name not in covered_anywhere:
-            issues.append(
-                _issue(
-                    q, _line_of(concept.name, base), f"concept {concept.name!r} is not matched by any example answer"
-                )
-            )
-    for answer, grade in zip(q.example_answers, grades, strict=True):
-        line = _line_of(answer, base)
-        for result in grade.contradicted:
-            issues.append(_issue(q, line, f"example answer contradicts {result.name!r} (at {result.quote!r})"))
-        if grade.score < EXAMPLE_MIN_SCORE:
-            missing = ", ".join(repr(m) for m in grade.missed) or "none"
-            issues.append(
-                _issue(q, line, f"example answer scores {grade.score:.2f} < {EXAMPLE_MIN_SCORE} (missed: {missing})")
-            )
-    return issues
