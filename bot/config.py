@@ -65,7 +65,8 @@ class Settings(BaseSettings):
     decks_dir: Path = Path("decks")
     push_grace_minutes: int = Field(default=180, ge=1, le=24 * 60)
     push_lease_seconds: int = Field(default=120, ge=10, le=3600)
-    """How long a claimed daily push may go unrenewed before another process sends it (a crashed run)."""
+    """How long a claimed daily push (a user's or a group's) may go unrenewed before another process sends it
+    (a crashed run)."""
     telegram_rate_limit: int = Field(default=30, ge=1, le=1000)
     telegram_group_rate_limit: int = Field(default=20, ge=1, le=60)
     """Messages a minute this process may send to one group (Telegram allows about 20)."""

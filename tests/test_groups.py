@@ -30,6 +30,7 @@ from bot.domain.groups import (
 from bot.domain.models import Question
 from bot.domain.users import UserInfo
 from bot.rendering import texts
+from bot.services import build_services
 from bot.services.group_push import GroupPush
 from bot.services.groups import Groups
 from bot.services.practice import Practice
@@ -324,6 +325,81 @@ async def test_a_claim_whose_process_died_is_posted_again_after_the_lease(groups
     assert again.retry and again.group_question_id == claim.group_question_id
     await push.mark_sent(again, CHAT.chat_id, 600)
     assert await push.claim_due() == []
+
+
+LEASE = timedelta(seconds=30)
+"""A short lease, as ``PUSH_LEASE_SECONDS`` may set it."""
+
+
+async def test_the_configured_lease_is_the_groups_and_an_unrenewed_claim_is_taken_over_after_it(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock
+) -> None:
+    """``PUSH_LEASE_SECONDS`` (``build_services``' ``push_lease``) is the group push's lease too: a claim whose
+    run died, so nobody renews it, is posted again by another process once that short lease has passed."""
+    services = build_services(small_bank(), sessionmaker, bank_paths=(), clock=clock, push_lease=LEASE)
+    live = services.group_push
+    assert live.lease == LEASE
+    dead = GroupPush(services.groups, lease=LEASE, instance="crashed:1")
+    await services.groups.subscribe(CHAT, ["08:00", "UTC"], admin=True)
+    clock.now = datetime(2025, 3, 11, 8, 1, tzinfo=UTC)
+    [claim] = await dead.claim_due()  # ... and the process dies before posting
+    clock.advance(seconds=29)
+    assert await live.claim_due() == [], "the lease is not over yet"
+    clock.advance(seconds=2)
+    [again] = await live.claim_due()
+    assert again.retry and again.group_question_id == claim.group_question_id
+    assert await dead.renew({claim.delivery_id}) == set(), "the dead run's claim is not its own any more"
+    await live.mark_sent(again, CHAT.chat_id, 600)
+    assert await live.claim_due() == []
+
+
+async def test_a_run_renewing_its_claims_keeps_them_past_several_leases(groups: Groups, clock: FrozenClock) -> None:
+    """A slow run renewing every two thirds of a lease keeps its claims for four leases; another instance
+    claims nothing meanwhile, nor after the run has reported them."""
+    slow = GroupPush(groups, lease=LEASE, instance="slow:1")
+    other = GroupPush(groups, lease=LEASE, instance="other:2")
+    for chat in (CHAT, OTHER):
+        await groups.subscribe(chat, ["08:00", "UTC"], admin=True)
+    clock.now = datetime(2025, 3, 11, 8, 1, tzinfo=UTC)
+    claims = await slow.claim_due()
+    ids = {c.delivery_id for c in claims}
+    assert len(ids) == 2
+    for _ in range(6):  # two minutes of posting, renewed every 20 s
+        clock.advance(seconds=20)
+        assert await slow.renew(ids) == ids
+        assert await other.claim_due() == []
+    for claim, message_id in zip(claims, (700, 701), strict=True):
+        await slow.mark_sent(claim, claim.chat_id, message_id)
+    clock.advance(minutes=5)
+    assert await other.claim_due() == []
+    assert await slow.renew(ids) == set(), "reported claims are nobody's to renew"
+
+
+async def test_a_stalled_run_learns_it_lost_its_claim_and_the_group_is_claimed_once(
+    groups: Groups, clock: FrozenClock
+) -> None:
+    """A run that stops renewing for a whole lease (it stalled) has its unposted claim taken over, once; its
+    next renewal leaves that claim out (so its runner does not post it) and keeps the one it still holds."""
+    stalled = GroupPush(groups, lease=LEASE, instance="stalled:1")
+    other = GroupPush(groups, lease=LEASE, instance="other:2")
+    for chat in (CHAT, OTHER):
+        await groups.subscribe(chat, ["08:00", "UTC"], admin=True)
+    clock.now = datetime(2025, 3, 11, 8, 1, tzinfo=UTC)
+    posted, unposted = await stalled.claim_due()
+    await stalled.mark_sent(posted, posted.chat_id, 800)
+    clock.advance(seconds=31)  # the run stalls for a whole lease
+    [taken] = await other.claim_due()
+    assert taken.retry and (taken.delivery_id, taken.group_question_id) == (
+        unposted.delivery_id,
+        unposted.group_question_id,
+    )
+    assert await stalled.renew({unposted.delivery_id}) == set(), "the stalled run no longer holds the claim"
+    assert await other.renew({taken.delivery_id}) == {taken.delivery_id}
+    clock.advance(seconds=20)  # within the renewed lease: not taken back, and the posted one never
+    assert await stalled.claim_due() == []
+    await other.mark_sent(taken, taken.chat_id, 801)
+    clock.advance(minutes=5)
+    assert await stalled.claim_due() == [] and await other.claim_due() == []
 
 
 async def test_a_push_missed_by_more_than_the_grace_period_is_skipped(groups: Groups, clock: FrozenClock) -> None:

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 
 from bot.domain.daily import Status
-from bot.telegram_app.daily import PushReport
+from bot.telegram_app.daily import TAKEN_OVER, PushReport
 from bot.telegram_app.group_daily import GROUP_PUSH_JOB
 from tests.emulator import EmulatedUser, GroupChat, StoredMessage, TelegramEmulator
 from tests.practice_fixtures import FrozenClock
@@ -147,6 +147,36 @@ async def test_two_bot_instances_post_each_groups_question_once(
             reports = await asyncio.gather(push(first), push(second))
     assert sum(r.outcomes[Status.SENT] for r in reports) == len(groups)
     assert [len(daily_questions(g)) for g in groups] == [1] * len(groups)
+
+
+async def test_a_run_that_stalls_past_its_lease_loses_the_claim_and_the_group_gets_one_question(
+    emulator: TelegramEmulator, database_url: str, clock: FrozenClock
+) -> None:
+    """With a 15 s lease: the first instance's run claims the group's question, then waits 7 s for Telegram
+    (429 on the closing of the open question) while the service clock jumps past the lease before its first
+    renewal (5 s in), so it stalled for a whole lease. The second instance takes the claim over and posts the
+    question; the first run's renewal finds the claim gone, and it does not post the question again."""
+    settings = bot_settings(emulator, database_url, push_lease_seconds=15)
+    async with running_bot(emulator, database_url, clock=clock, settings=settings) as first:
+        group, _alice, bob, carol = await study_group(emulator)
+        assert "Daily question on" in await command(bob, group, "subscribe", "09:00 Europe/Berlin")
+        assert "Question for the group" in await command(carol, group, "question")  # the push closes it first
+        clock.now = NOW + dtm.timedelta(hours=1, minutes=1)
+        wait = emulator.fail_with_retry_after("sendMessage", retry_after=7, chat_id=group.id)
+        async with running_bot(emulator, database_url, clock=clock, settings=settings) as second:
+            stalled = asyncio.create_task(push(first))
+            for _ in range(200):
+                if wait.hits:
+                    break
+                await asyncio.sleep(0.05)
+            assert wait.hits == 1, "the first run did not claim and announce the closing"
+            clock.advance(seconds=16)  # the first run's claim is now a whole lease old, not yet renewed
+            took_over = await push(second)
+            first_report = await stalled
+    assert took_over.outcomes == Counter({Status.SENT: 1})
+    assert first_report.outcomes == Counter({TAKEN_OVER: 1})
+    assert len(daily_questions(group)) == 1
+    assert any("Ranking" in (m.text or "") for m in group.bot_messages()), "the first run still closed the old one"
 
 
 # ---- answering by reply ---------------------------------------------------------------------------

@@ -81,5 +81,5 @@ def build_services(
         library=library,
         decks=UserDecks(practice, library),
         groups=groups,
-        group_push=GroupPush(groups, grace=push_grace),
+        group_push=GroupPush(groups, grace=push_grace, lease=push_lease),
     )

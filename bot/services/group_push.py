@@ -10,20 +10,24 @@ The same claim as the personal push (``bot.services.daily``), in its own table a
    than ``grace`` late is recorded as skipped.
 2. The adapter posts and reports ``mark_sent`` (with the message id, from which on replies to
    it are answers), ``mark_failed``, or ``mark_removed`` (403: the bot is no longer in the group).
-3. A claim whose process died before reporting is taken over after ``lease`` and posted again
-   (if still within the grace period), the same question.
+3. While its claims are being posted, the run renews them (``renew``, every third of ``lease``,
+   ``PUSH_LEASE_SECONDS`` as for the personal push). A claim whose process died is no longer
+   renewed: once ``lease`` has passed another process takes it over and posts the same question
+   again (if still within the grace period). A run that lost a claim that way (it stalled for a
+   whole lease) does not post it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from bot.domain.daily import Status
 from bot.domain.groups import CloseReason, GroupClaim, GroupClosed, Origin
 from bot.domain.models import Question
 from bot.domain.pushtime import local_date, next_occurrence
-from bot.services.daily import PUSH_GRACE, instance_name
+from bot.services.daily import CLAIM_LEASE, PUSH_GRACE, instance_name
 from bot.services.groups import Groups
 from bot.storage import group_deliveries
 from bot.storage import groups as store
@@ -32,9 +36,6 @@ from bot.storage.unit_of_work import Session
 
 logger = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(minutes=10)
-"""A group claim not reported as sent or failed after this long is taken over by another run (its own
-constant: the personal push's lease is changing on its own schedule)."""
 CLAIM_BATCH = 50
 """Groups claimed per transaction."""
 
@@ -173,6 +174,14 @@ class GroupPush:
                     GroupClaim(delivery_id, group.id, group.chat_id, row.id, question, title, day, retry=True)
                 )
         return claims
+
+    async def renew(self, delivery_ids: Collection[int]) -> set[int]:
+        """The run posting these claims is alive: their lease starts again now. The ids still held (a claim
+        another process took over, after this run stalled for a whole lease, is not among them)."""
+        async with self.practice.transaction() as session:
+            return await group_deliveries.renew_claims(
+                session=session, delivery_ids=delivery_ids, claimed_by=self.instance, now=self.practice.now()
+            )
 
     async def mark_sent(self, claim: GroupClaim, chat_id: int, message_id: int) -> None:
         """The question is in the group as ``message_id``: replies to it are answers from now on."""

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 
 from bot.domain.daily import AdminStats, Status
+from bot.storage.group_models import GroupDelivery
 from bot.storage.models import Delivery, User
 from bot.storage.repository import dialect_insert
 from bot.storage.unit_of_work import Session
@@ -90,20 +91,28 @@ async def finish_claim(
     )
 
 
-async def renew_claims(*, session: Session, delivery_ids: Collection[int], claimed_by: str, now: datetime) -> set[int]:
+async def renew_claims(
+    *,
+    session: Session,
+    delivery_ids: Collection[int],
+    claimed_by: str,
+    now: datetime,
+    table: type[Delivery] | type[GroupDelivery] = Delivery,
+) -> set[int]:
     """Claims of ``claimed_by`` still being sent: their lease starts again at ``now``; the ids it still holds
-    (one another process took over after its lease ran out is not among them)."""
+    (one another process took over after its lease ran out is not among them). ``table``: the personal
+    pushes' ``deliveries`` or the groups' ``group_deliveries``, whose claims work the same way."""
     if not delivery_ids:
         return set()
     renewed = await session.execute(
-        update(Delivery)
+        update(table)
         .where(
-            Delivery.id.in_(delivery_ids),
-            Delivery.status == Status.CLAIMED,
-            Delivery.claimed_by == claimed_by,
+            table.id.in_(delivery_ids),
+            table.status == Status.CLAIMED,
+            table.claimed_by == claimed_by,
         )
         .values(claimed_at=now)
-        .returning(Delivery.id)
+        .returning(table.id)
         .execution_options(synchronize_session=False)
     )
     return {delivery_id for (delivery_id,) in renewed}

@@ -3,17 +3,19 @@
 The same mechanism as the personal push (``bot.storage.deliveries``), on its own table: one
 ``group_deliveries`` row per group and local date, inserted ``ON CONFLICT DO NOTHING`` (the
 process that inserts it owns that day's question), due groups locked ``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL. Kept apart from the personal claim so the two can change separately.
+LOCKED`` on PostgreSQL, claims renewed while their run is alive (``renew_claims``, the personal
+push's function on this table) and taken over once a lease has passed without a renewal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select, update
 
 from bot.domain.daily import Status
+from bot.storage import deliveries
 from bot.storage.group_models import Group, GroupDelivery
 from bot.storage.repository import dialect_insert
 from bot.storage.unit_of_work import Session
@@ -82,6 +84,14 @@ async def finish(*, session: Session, delivery_id: int, status: str, now: dateti
         .where(GroupDelivery.id == delivery_id, GroupDelivery.status == Status.CLAIMED)
         .values(status=status, finished_at=now, error=error[:ERROR_CHARS] if error else None)
         .execution_options(synchronize_session=False)
+    )
+
+
+async def renew_claims(*, session: Session, delivery_ids: Collection[int], claimed_by: str, now: datetime) -> set[int]:
+    """Group claims of ``claimed_by`` still being posted: their lease starts again at ``now``; the ids it still
+    holds (one another process took over after its lease ran out is not among them)."""
+    return await deliveries.renew_claims(
+        session=session, delivery_ids=delivery_ids, claimed_by=claimed_by, now=now, table=GroupDelivery
     )
 
 

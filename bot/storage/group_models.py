@@ -138,6 +138,7 @@ class GroupDelivery(Base):
     group_question_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     claimed_at: Mapped[datetime]
+    """When it was claimed, or its claim last renewed by the run posting it (the lease counts from here)."""
     claimed_by: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     finished_at: Mapped[datetime | None]

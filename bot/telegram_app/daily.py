@@ -25,7 +25,7 @@ import contextlib
 import datetime as dtm
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,8 @@ TAKEN_OVER = "taken over"
 """An outcome that is no delivery status: another process took the claim over, so this run did not send it."""
 
 Sleep = Callable[[float], Awaitable[Any]]
+Renew = Callable[[set[int]], Awaitable[set[int]]]
+"""A push service's ``renew``: the claims still held of those asked for, their lease started again."""
 
 
 @dataclass
@@ -68,6 +70,54 @@ class PushReport:
     def total(self) -> int:
         """Claims handled."""
         return sum(self.outcomes.values())
+
+
+class HeldClaims:
+    """The claims of one batch while it is being sent (daily or group push): those not ``done`` yet are
+    renewed every third of the lease; those another process took over meanwhile (this run stalled for a
+    whole lease) are ``lost``, and this run must not send them."""
+
+    def __init__(self, renew: Renew, lease: dtm.timedelta, delivery_ids: Iterable[int], what: str) -> None:
+        self._renew = renew
+        self._every = lease.total_seconds() / RENEWALS_PER_LEASE
+        self._what = what
+        self._held = set(delivery_ids)
+        self._lost: set[int] = set()
+
+    def lost(self, delivery_id: int) -> bool:
+        """Another process has taken this claim over: sending it now would be a second message."""
+        return delivery_id in self._lost
+
+    def done(self, delivery_id: int) -> None:
+        """The claim is reported (sent, failed, or lost): no more renewals for it."""
+        self._held.discard(delivery_id)
+
+    async def keep(self) -> None:
+        """Renew the claims still held every third of the lease, noting those lost. Runs until cancelled."""
+        while True:
+            await asyncio.sleep(self._every)
+            asked = set(self._held)
+            try:
+                kept = await self._renew(asked)
+            except Exception:  # the database is down, say: the claims may expire, and be sent by another run
+                logger.exception("Could not renew %d %s claims", len(asked), self._what)
+                continue
+            self._lost |= (asked & self._held) - kept  # those finished meanwhile are not lost
+
+
+@contextlib.asynccontextmanager
+async def renewing(
+    renew: Renew, lease: dtm.timedelta, delivery_ids: Iterable[int], what: str
+) -> AsyncIterator[HeldClaims]:
+    """Keep a batch's claims (``HeldClaims``) while the block sends them; renewals stop when it ends."""
+    held = HeldClaims(renew, lease, delivery_ids, what)
+    keeping = asyncio.create_task(held.keep())
+    try:
+        yield held
+    finally:
+        keeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeping
 
 
 class PushRunner:
@@ -86,46 +136,26 @@ class PushRunner:
         report = PushReport()
         async with self._lock:
             while claims := await self.daily.claim_due():
-                held = {claim.delivery_id for claim in claims}
-                lost: set[int] = set()
-                renewing = asyncio.create_task(self._keep_claims(held, lost))
-                try:
-                    outcomes = await asyncio.gather(*(self._deliver(bot, claim, held, lost) for claim in claims))
-                finally:
-                    renewing.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await renewing
+                ids = (claim.delivery_id for claim in claims)
+                async with renewing(self.daily.renew, self.daily.lease, ids, "daily push") as held:
+                    outcomes = await asyncio.gather(*(self._deliver(bot, claim, held) for claim in claims))
                 report.outcomes.update(outcomes)
         if report.total:
             logger.info("Daily push run: %s", dict(report.outcomes))
         return report
 
-    async def _keep_claims(self, held: set[int], lost: set[int]) -> None:
-        """While a batch is sent: renew the claims still ``held`` every third of the lease; note in ``lost``
-        any that another process has taken over meanwhile. Runs until cancelled."""
-        every = self.daily.lease.total_seconds() / RENEWALS_PER_LEASE
-        while True:
-            await asyncio.sleep(every)
-            asked = set(held)
-            try:
-                kept = await self.daily.renew(asked)
-            except Exception:  # the database is down, say: the claims may expire, and be sent by another run
-                logger.exception("Could not renew %d daily push claims", len(asked))
-                continue
-            lost |= (asked & held) - kept  # those finished meanwhile are not lost
-
-    async def _deliver(self, bot: Bot, claim: Claim, held: set[int], lost: set[int]) -> str:
-        """Send one claimed question and record the outcome (unless the claim was ``lost``); never raises."""
+    async def _deliver(self, bot: Bot, claim: Claim, held: HeldClaims) -> str:
+        """Send one claimed question and record the outcome (unless the claim was lost); never raises."""
         try:
-            return await self._send_with_retries(bot, claim, lost)
+            return await self._send_with_retries(bot, claim, held)
         except Exception as exc:  # one user's failure must not stop the run
             logger.exception("Daily push %d to user %d failed", claim.delivery_id, claim.user_id)
             await self._record_failure(claim, f"{type(exc).__name__}: {exc}")
             return Status.FAILED
         finally:
-            held.discard(claim.delivery_id)
+            held.done(claim.delivery_id)
 
-    async def _send_with_retries(self, bot: Bot, claim: Claim, lost: set[int]) -> str:
+    async def _send_with_retries(self, bot: Bot, claim: Claim, held: HeldClaims) -> str:
         topics = self.daily.practice.bank.topics
         asked = Asked(claim.question, len(claim.question.hints), is_repeat=claim.is_repeat, replaced=claim.replaced)
         text = texts.daily_question(asked, claim.topic_title or topics.get(claim.question.topic, claim.question.topic))
@@ -137,7 +167,7 @@ class PushRunner:
             markup = switch_keyboard(claim.question.id)
         error = "not sent"
         for attempt in range(1, SEND_ATTEMPTS + 1):
-            if claim.delivery_id in lost:
+            if held.lost(claim.delivery_id):
                 logger.warning("Push %d to user %d was taken over by another process", claim.delivery_id, claim.user_id)
                 return TAKEN_OVER
             try:

@@ -12,6 +12,11 @@ under its overall one. Per group:
 - network errors and timeouts: retried with backoff;
 - 403 ``Forbidden``: the bot is no longer in the group; it is unsubscribed;
 - 400 and anything unexpected: recorded as failed, logged, and the run goes on.
+
+While a batch is being posted its claims are renewed every third of the lease
+(``PUSH_LEASE_SECONDS``), as the personal push's are (``HeldClaims``): a slow run keeps them
+and only a dead one's are posted by another process; a claim this run lost anyway (it stalled
+for a whole lease) has its question posted by the process that took it over, not by this run.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from bot.domain.groups import GroupAsked, GroupClaim, GroupClosed, Origin
 from bot.rendering import group_texts
 from bot.services.group_push import GroupPush
 from bot.telegram_app.context import BotApplication, Context
-from bot.telegram_app.daily import PushReport
+from bot.telegram_app.daily import TAKEN_OVER, HeldClaims, PushReport, renewing
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +51,10 @@ Sleep = Callable[[float], Awaitable[Any]]
 
 class GroupGoneError(Exception):
     """Telegram said 403: the bot is not in the group (any more)."""
+
+
+class ClaimLostError(Exception):
+    """Another process took the claim over (this run stalled for a whole lease): it posts the question."""
 
 
 async def post(bot: Bot, chat_id: int, text: str, reply_to: int | None = None) -> Message:
@@ -72,7 +81,9 @@ class GroupPushRunner:
             while closures := await self.push.groups.close_expired():
                 await asyncio.gather(*(self._announce(bot, closure) for closure in closures))
             while claims := await self.push.claim_due():
-                outcomes = await asyncio.gather(*(self._deliver(bot, claim) for claim in claims))
+                ids = (claim.delivery_id for claim in claims)
+                async with renewing(self.push.renew, self.push.lease, ids, "group push") as held:
+                    outcomes = await asyncio.gather(*(self._deliver(bot, claim, held) for claim in claims))
                 report.outcomes.update(outcomes)
         if report.total:
             logger.info("Group push run: %s", dict(report.outcomes))
@@ -85,14 +96,20 @@ class GroupPushRunner:
         except Exception:
             logger.exception("Could not announce the closing in group %d", closure.chat_id)
 
-    async def _deliver(self, bot: Bot, claim: GroupClaim) -> str:
-        """Post one claimed question (after the closing of the previous one) and record it; never raises."""
+    async def _deliver(self, bot: Bot, claim: GroupClaim, held: HeldClaims) -> str:
+        """Post one claimed question (after the closing of the previous one) and record it, unless the claim
+        was lost; never raises."""
         chat_id = claim.chat_id
         try:
-            if claim.closing is not None:
+            if claim.closing is not None:  # this run's alone: a run taking the claim over posts no closing
                 await self._announce(bot, claim.closing)
             asked = GroupAsked(claim.group_question_id, claim.question, claim.topic_title, Origin.DAILY)
-            message = await self._send(bot, chat_id, group_texts.question(asked))
+            message = await self._send(
+                bot, chat_id, group_texts.question(asked), claim_lost=lambda: held.lost(claim.delivery_id)
+            )
+        except ClaimLostError:
+            logger.warning("Group push %d to group %d was taken over by another process", claim.delivery_id, chat_id)
+            return TAKEN_OVER
         except GroupGoneError:
             logger.info("Bot no longer in group %d: unsubscribed", chat_id)
             await self.push.mark_removed(claim, chat_id)
@@ -101,13 +118,27 @@ class GroupPushRunner:
             logger.warning("Group push %d to group %d failed: %s", claim.delivery_id, chat_id, exc)
             await self._record_failure(claim, f"{type(exc).__name__}: {exc}")
             return Status.FAILED
-        await self.push.mark_sent(claim, message.chat_id, message.message_id)
-        return Status.SENT
+        else:  # not among the failures above: once posted, the question must not be forgotten
+            await self.push.mark_sent(claim, message.chat_id, message.message_id)
+            return Status.SENT
+        finally:
+            held.done(claim.delivery_id)
 
-    async def _send(self, bot: Bot, chat_id: int, text: str, reply_to: int | None = None) -> Message:
-        """Send with retries; follow a group's upgrade to a supergroup; ``GroupGoneError`` on 403."""
+    async def _send(
+        self,
+        bot: Bot,
+        chat_id: int,
+        text: str,
+        reply_to: int | None = None,
+        *,
+        claim_lost: Callable[[], bool] = lambda: False,
+    ) -> Message:
+        """Send with retries; follow a group's upgrade to a supergroup; ``GroupGoneError`` on 403,
+        ``ClaimLostError`` before an attempt once ``claim_lost`` says another process took the claim over."""
         error: Exception = RuntimeError("not sent")
         for attempt in range(1, SEND_ATTEMPTS + 1):
+            if claim_lost():
+                raise ClaimLostError
             try:
                 return await post(bot, chat_id, text, reply_to)
             except Forbidden as exc:
