@@ -42,6 +42,9 @@ INCIDENTAL_FACTOR = 0.5
 """A single concept hit in an answer mostly about something else: linear credit, halved..."""
 INCIDENTAL_SHARE = 0.5
 """..."mostly": fewer than this share of its words are the question's matter."""
+_ID_SLACK = 1024
+"""Identity entries beyond one per compiled question before they are dropped (equal questions
+built anew, e.g. from a user's deck, each get one)."""
 
 
 class Grader:
@@ -70,15 +73,24 @@ class Grader:
         self._judge = Judge(self.contrasts)
         # Keyed by the question's value, so a reloaded bank never meets a stale entry.
         self._cache: dict[Question, CompiledQuestion] = {}
+        # The same, keyed by identity first: hashing a question hashes all its concepts, every call.
+        # The entry holds the question, so its id cannot be reused while the entry lives.
+        self._by_id: dict[int, tuple[Question, CompiledQuestion]] = {}
 
     # ---- public API -----------------------------------------------------------------
 
     def grade(self, question: Question, answer: str, *, hints_used: int = 0) -> Grade:
         """Grade an answer to a bank question."""
+        seen = self._by_id.get(id(question))
+        if seen is not None and seen[0] is question:
+            return self._grade(seen[1], answer, hints_used)
         compiled = self._cache.get(question)
         if compiled is None:
             compiled = self._compiler.compile(question.question, question.concepts, question.example_answers)
             self._cache[question] = compiled
+        if len(self._by_id) >= len(self._cache) + _ID_SLACK:  # bounded: questions rebuilt per request
+            self._by_id.clear()
+        self._by_id[id(question)] = (question, compiled)
         return self._grade(compiled, answer, hints_used)
 
     def grade_reference(
