@@ -10,6 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple
 
 import snowballstemmer
@@ -387,6 +388,7 @@ class _Scan(NamedTuple):
     function_words: int
 
 
+_term_of = itemgetter(0)  # Token.term, read in C
 _new_token = tuple.__new__  # builds a Token without the Python-level NamedTuple constructor
 
 
@@ -481,7 +483,8 @@ def _scan(text: str) -> _Scan:
                 negating_scope = scope
                 fields = (NEGATION, start, end, sentence, current, scope, False, reach, aside, (), segment)
                 append(new(token_type, fields))
-    if any(t.term in _DENYING for t in tokens) or any(w in _DENIED_AFTER_NEGATION for w in words):
+    # Set lookups over C-level iteration: this check runs on every word of every answer.
+    if not _DENYING.isdisjoint(map(_term_of, tokens)) or not _DENIED_AFTER_NEGATION.isdisjoint(words):
         tokens = _deny_backwards(tokens, text)
     return _Scan(tuple(tokens), tuple(words), function_words)
 

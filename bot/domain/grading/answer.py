@@ -44,9 +44,12 @@ class AnswerView:
         word earns what its term earns, but is never taken for a claim made with the term)."""
         if everyday:  # an everyday word also matches the bank terms it stands for ("mistake": error)
             added: dict[str, list[int]] = {}
+            related = everyday.related  # one dict lookup per term: most terms are not everyday words
             for term in self.terms:
-                for meaning in everyday.of(term):
-                    added.setdefault(meaning, []).extend(index[term])
+                meanings = related.get(term)
+                if meanings:
+                    for meaning in meanings:
+                        added.setdefault(meaning, []).extend(index[term])
             if added:
                 index = dict(index)
                 for meaning, positions in added.items():

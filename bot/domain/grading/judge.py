@@ -41,7 +41,11 @@ class Judge:
             hit = view.find(pattern, by_scope=True, ordered=True, literal=True)
             if hit is not None and hit[1] == pattern.negated:
                 return -1, hit[0]
+        literal, index = view.literal, view.index
+        # A pattern whose first term the answer never says cannot match: skip building its search.
         for pattern in concept.variants:
+            if pattern.terms[0] not in literal:
+                continue
             for positions, negated, anchor in view.matches(pattern, by_scope=True, literal=True):
                 if negated != pattern.negated:
                     continue
@@ -59,6 +63,8 @@ class Judge:
         wrong: tuple[int, ...] = ()
         named: tuple[int, ...] = ()  # covered only by naming the concept's own entity ("generator")
         for pattern in concept.patterns:
+            if pattern.terms[0] not in index:
+                continue
             for positions, negated, anchor in view.matches(pattern, by_scope=False):
                 if negated != pattern.negated and not pattern.either:
                     if pattern.negated and len(pattern.terms) > 1:
