@@ -6,6 +6,7 @@ See :mod:`bot.domain.grading` for how it works as a whole.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 
 from bot.domain.contrasts import Contrasts
 from bot.domain.everyday import Everyday
@@ -42,6 +43,7 @@ INCIDENTAL_FACTOR = 0.5
 """A single concept hit in an answer mostly about something else: linear credit, halved..."""
 INCIDENTAL_SHARE = 0.5
 """..."mostly": fewer than this share of its words are the question's matter."""
+_term_of = itemgetter(0)  # Token.term, read in C
 _ID_SLACK = 1024
 """Identity entries beyond one per compiled question before they are dropped (equal questions
 built anew, e.g. from a user's deck, each get one)."""
@@ -194,7 +196,7 @@ class Grader:
         notes: list[str] = []
         total = sum(c.weight for c in compiled.concepts) or 1.0
         max_score = max(MIN_REACHABLE, 1.0 - HINT_COST * max(0, hints_used)) if hints_used else 1.0
-        content = sum(1 for t in tokens if t.term != NEGATION)
+        content = len(tokens) - list(map(_term_of, tokens)).count(NEGATION)  # counted in C
         if content == 0 or (content <= 6 and is_dont_know(answer)):
             everything = tuple(c.name for c in compiled.concepts)
             return Grade(0.0, Verdict.OFF_TOPIC, (), everything, max_score=max_score, notes=("no-answer",))
@@ -209,9 +211,9 @@ class Grader:
         missed: list[str] = []
         state: list[int] = []  # per concept: 1 covered, -1 contradicted, 0 neither
         hits: list[tuple[int, ...]] = []
-        for concept in compiled.concepts:
-            others = [c for c in compiled.concepts if c is not concept]
-            judged, where = self._judge.judge(concept, view, others)
+        concepts = compiled.concepts
+        for n, concept in enumerate(concepts):
+            judged, where = self._judge.judge(concept, view, concepts[:n] + concepts[n + 1 :])
             state.append(judged)
             hits.append(where)
         if compiled.reference:
@@ -255,11 +257,12 @@ class Grader:
         if not said:
             return 0.0, 0
         matter = compiled.answer_terms
+        related = self.everyday.related  # one dict lookup per term: most terms are not everyday words
         used = []
         for term in said:
             weight = matter.get(term)
-            if weight is None:
-                weight = max((matter[m] for m in self.everyday.of(term) if m in matter), default=None)
+            if weight is None and term in related:
+                weight = max((matter[m] for m in related[term] if m in matter), default=None)
             if weight is not None:
                 used.append(weight)
         telling = sum(1 for weight in used if weight >= EVIDENCE_WEIGHT)
