@@ -595,3 +595,12 @@ def test_reference_roles_exchanged_between_clauses_are_wrong(bank_grader: Grader
     assert paraphrase.contradicted == ()
     assert part.contradicted == ()
     assert paraphrase.score > 0.5
+
+
+def test_a_glossary_term_denied_by_not_needed_earns_nothing(bank_grader: Grader, bank: Bank) -> None:
+    """ "precision isn't needed" denies precision even though the glossary merges it into one term."""
+    question = bank.by_id["imbalanced-classes"]
+    denied = bank_grader.grade(question, "Report accuracy; precision and recall aren't needed here.")
+    said = bank_grader.grade(question, "Report precision and recall; accuracy isn't needed here.")
+    assert denied.covered == ()
+    assert said.covered
