@@ -569,3 +569,38 @@ def test_reference_clause_said_of_the_sibling_is_wrong(bank_grader: Grader) -> N
     )
     assert wrong.contradicted
     assert right.score > wrong.score
+
+
+def test_reference_roles_exchanged_between_clauses_are_wrong(bank_grader: Grader) -> None:
+    """An answer that says each reference sentence with the other one's role word swapped in is wrong,
+    though every word is the reference's; a paraphrase or a part of it is not."""
+    question = "What do the kidneys and the bladder do?"
+    reference = (
+        "The kidneys filter waste out of the blood and make urine. The bladder stores the urine until it is released."
+    )
+    swapped = bank_grader.grade_reference(
+        question,
+        reference,
+        "The bladder filters waste out of the blood and makes urine, "
+        "and the kidneys store the urine until it is released.",
+    )
+    paraphrase = bank_grader.grade_reference(
+        question,
+        reference,
+        "the kidneys clean the blood and turn the waste into urine, which the bladder holds until you go",
+    )
+    part = bank_grader.grade_reference(question, reference, "The kidneys filter waste out of the blood and make urine.")
+    assert swapped.contradicted
+    assert swapped.score == 0.0
+    assert paraphrase.contradicted == ()
+    assert part.contradicted == ()
+    assert paraphrase.score > 0.5
+
+
+def test_a_glossary_term_denied_by_not_needed_earns_nothing(bank_grader: Grader, bank: Bank) -> None:
+    """ "precision isn't needed" denies precision even though the glossary merges it into one term."""
+    question = bank.by_id["imbalanced-classes"]
+    denied = bank_grader.grade(question, "Report accuracy; precision and recall aren't needed here.")
+    said = bank_grader.grade(question, "Report precision and recall; accuracy isn't needed here.")
+    assert denied.covered == ()
+    assert said.covered

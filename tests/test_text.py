@@ -111,6 +111,7 @@ def test_a_parenthesised_aside_stays_in_its_clause() -> None:
         ("Feature scaling doesn't matter.", "scale"),
         ("Scaling is not needed for trees.", "scale"),
         ("Pruning is unnecessary.", "prune"),
+        ("Precision and recall aren't really needed here.", "precis"),
     ],
 )
 def test_denials_negate_the_words_they_deny(text: str, denied: str) -> None:
@@ -118,6 +119,13 @@ def test_denials_negate_the_words_they_deny(text: str, denied: str) -> None:
     "isn't needed" and "unnecessary" deny what comes before."""
     negated = {t.term: t.negated for t in tokenize(text) if t.term != NEGATION}
     assert negated[denied]
+
+
+def test_a_later_denial_stops_at_a_clause_before_and() -> None:
+    """ "the model overfits and regularisation is not needed" denies only regularisation: only a
+    one-word coordinated subject ("precision and recall") is denied whole."""
+    negated = {t.term: t.negated for t in tokenize("The model overfits and regularisation is not needed.")}
+    assert negated["regular"] and not negated["overfit"]
 
 
 def test_a_negation_in_quotes_ends_at_the_quote() -> None:

@@ -78,7 +78,9 @@ class Glossary:
                 continue
             last = tokens[end - 1]
             parts = tuple(t.term for t in tokens[i:end])
-            out.append(token._replace(term=gid, end=last.end, negated=False, reach=0, parts=parts))
+            # A phrase denied by a later "not needed" stays denied (reach -1 survives re-marking).
+            denied = -1 if all(t.reach < 0 for t in tokens[i:end]) else 0
+            out.append(token._replace(term=gid, end=last.end, negated=denied < 0, reach=denied, parts=parts))
             changed = True
             i = end
         out.extend(tokens[i:])

@@ -71,6 +71,9 @@ _SHORT_REACH = {
 _DENIED_AFTER_NEGATION = frozenset(
     {"needed", "required", "necessary", "matter", "matters", "important", "helpful", "relevant", "essential"}
 )
+_COORDINATORS = frozenset({"and", "or", "and the", "or the"})
+"""What joins a one-word coordinated subject ("precision and recall") that a later "not needed" denies
+whole; "the model overfits and X is not needed" keeps its first part."""
 _DENYING = frozenset({"unnecessari", "irrelev", "pointless", "unimport", "needless"})
 """...and a preposition-like cue only its object ("without labels the model ...")."""
 _SENTENCE_PUNCT = frozenset(".!?;\n")
@@ -503,10 +506,16 @@ def _deny_backwards(tokens: list[Token], text: str) -> list[Token]:
         )
         if not denies:
             continue
+        scope = token.scope
         for before in range(index - 1, -1, -1):
             earlier = out[before]
-            if earlier.scope != token.scope:
-                break
+            if earlier.scope != scope:
+                # "precision and recall aren't needed": a coordinated subject is denied whole.
+                joined = text[earlier.end : out[before + 1].start].strip().lower()
+                single = before == 0 or out[before - 1].scope != earlier.scope
+                if joined not in _COORDINATORS or earlier.clause != token.clause or not single:
+                    break
+                scope = earlier.scope
             if earlier.term != NEGATION:
                 out[before] = earlier._replace(negated=True, reach=-1)
     return out

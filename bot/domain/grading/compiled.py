@@ -52,6 +52,9 @@ class Statement:
     """The words the clause's negation governs: what a clause with the other polarity gets wrong."""
     subject: Member | None = None
     """The confusable entity the clause is about (its first), question words included."""
+    segment: frozenset[str] = frozenset()
+    """Reference mode: the terms of the sentence segment the clause is in, question words included;
+    what sets it apart from the reference's other segments are its roles ("training" / "test")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,13 +190,18 @@ class Compiler:
         question_terms = self.question_terms(question)
         term_of = {self.pattern(c.aliases[0]).terms[0]: n for n, c in enumerate(concepts)}
         clauses = []
+        segments: dict[tuple[int, int], set[str]] = {}
+        for token in tokens:
+            if token.term != NEGATION and not token.negated and not is_filler(token.term):
+                segments.setdefault((token.sentence, token.segment), set()).add(token.term)
         for clause_tokens in group_by(tokens, "clause"):
             content = {t.term: term_of[t.term] for t in clause_tokens if t.term in term_of}
             if len(content) < 2:
                 continue
             statement = self._statement(clause_tokens, question_terms)
             if statement is not None:
-                clauses.append((statement, content))
+                segment = frozenset(segments.get((clause_tokens[0].sentence, clause_tokens[0].segment), ()))
+                clauses.append((replace(statement, segment=segment), content))
         return self.compile(question, concepts, (reference,), clauses)
 
     def patterns(self, phrase: str) -> list[Pattern]:

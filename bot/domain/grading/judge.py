@@ -7,7 +7,7 @@ reference's clauses compared with the answer's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.domain.contrasts import Contrasts
 from bot.domain.grading.answer import AnswerView, first_entity
@@ -252,6 +252,7 @@ class Judge:
             clauses.setdefault(token.clause, []).append(pos)
         contrasts = self.contrasts
         aligned: set[int] = set()
+        restated: list[tuple[Statement, Mapping[str, int], tuple[frozenset[str], ...], list[int]]] = []
         for statement, concepts in compiled.clauses:
             best: tuple[int, list[int], set[str]] | None = None
             for positions in clauses.values():
@@ -269,6 +270,12 @@ class Judge:
             _, positions, said = best
             shared_terms = said & statement.terms
             aligned.update(concepts[t] for t in shared_terms if t in concepts)
+            first = tokens[positions[0]]
+            spans = (
+                frozenset(tokens[p].term for p in positions if not tokens[p].negated),
+                view.segment_terms(first.sentence, first.segment),
+            )
+            restated.append((statement, concepts, spans, positions))
             flips = 0
             # Polarity of what the two clauses share: "no gap" beside them is another matter.
             said_negated = any(tokens[p].negated for p in positions if tokens[p].term in statement.terms)
@@ -291,8 +298,42 @@ class Judge:
                 if member is not None and state[member] >= 0:
                     state[member] = -1
                     hits[member] = quote
+        for concepts, positions in self._exchanged_roles(restated):
+            quote = tuple(p for p in positions if tokens[p].term != NEGATION)
+            for member in set(concepts.values()):
+                if state[member] >= 0:
+                    state[member] = -1
+                    hits[member] = quote
         for member, concept in enumerate(compiled.concepts):  # no clause to compare: word by word
             if state[member] > 0 and member not in aligned and hits[member]:
                 said_negated = tokens[hits[member][0]].negated
                 if said_negated != concept.patterns[0].negated:
                     state[member] = -1
+
+    @staticmethod
+    def _exchanged_roles(
+        restated: Sequence[tuple[Statement, Mapping[str, int], tuple[frozenset[str], ...], list[int]]],
+    ) -> list[tuple[Mapping[str, int], list[int]]]:
+        """Reference clauses whose roles the answer exchanges between two of its segments.
+
+        Two reference segments each have a word the other lacks ("during training ... switches
+        off" / "at test time ... not applied"). An answer that restates both, each with the
+        other's word and without its own ("switches off at test time" / "during training not
+        applied"), has swapped what the reference says of each: both statements are wrong, though
+        every word is right. A correct paraphrase never does this in both places at once.
+        """
+        swapped: dict[int, tuple[Mapping[str, int], list[int]]] = {}
+        for i, (first, first_concepts, first_spans, first_at) in enumerate(restated):
+            for j in range(i + 1, len(restated)):
+                second, second_concepts, second_spans, second_at = restated[j]
+                if first.segment == second.segment:
+                    continue
+                first_roles = first.segment - second.segment
+                second_roles = second.segment - first.segment
+                for first_said, second_said in zip(first_spans, second_spans, strict=True):
+                    if first_said != second_said and (
+                        (first_roles & second_said - first_said) and (second_roles & first_said - second_said)
+                    ):
+                        swapped[i] = (first_concepts, first_at)
+                        swapped[j] = (second_concepts, second_at)
+        return list(swapped.values())
