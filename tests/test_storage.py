@@ -105,21 +105,22 @@ async def test_migration_0006_keeps_every_row_and_ids_are_never_given_out_twice(
 
     user = "INSERT INTO users (id, chat_id, first_name, created_at, last_seen_at, timezone, daily_time, topics) "
     user += "VALUES (7, 7, 'Ann', :now, :now, 'Asia/Tokyo', '07:45', '[]')"
-    round_row = "INSERT INTO interview_rounds (id, user_id, level, length, status, started_at) "
-    round_row += "VALUES (:id, 7, 2, 3, 'active', :now)"
+    # Ids as the database hands them out (PostgreSQL's sequences skip rows inserted with an explicit id).
+    round_row = "INSERT INTO interview_rounds (user_id, level, length, status, started_at) "
+    round_row += "VALUES (7, 2, 3, 'active', :now) RETURNING id"
     item = "INSERT INTO interview_items (round_id, user_id, position, question_id, topic, kind, difficulty, stage, "
     item += "covered, missed, contradicted, follow_up_concepts, follow_up_credited) "
-    item += "VALUES (5, 7, 0, 'overfitting', 'basics', 'conceptual', 1, 'asked', '[]', '[]', '[]', '[]', '[]')"
-    deck = "INSERT INTO decks (id, owner_id, topic, title, filename, questions, yaml_text, status, created_at) "
-    deck += "VALUES (:id, 7, :topic, 'T', 'd.md', 1, 'x', 'private', :now)"
+    item += "VALUES (:round, 7, 0, 'overfitting', 'basics', 'conceptual', 1, 'asked', '[]', '[]', '[]', '[]', '[]')"
+    deck = "INSERT INTO decks (owner_id, topic, title, filename, questions, yaml_text, status, created_at) "
+    deck += "VALUES (7, :topic, 'T', 'd.md', 1, 'x', 'private', :now) RETURNING id"
     count = "SELECT COUNT(*) FROM {table}"
     try:
         async with engine.begin() as connection:
             await connection.run_sync(upgrade, "0005")
             await connection.execute(text(user), {"now": START})
-            await connection.execute(text(round_row), {"id": 5, "now": START})
-            await connection.execute(text(item))
-            await connection.execute(text(deck), {"id": 3, "topic": "mine", "now": START})
+            old_round = (await connection.execute(text(round_row), {"now": START})).scalar_one()
+            await connection.execute(text(item), {"round": old_round})
+            old_deck = (await connection.execute(text(deck), {"topic": "mine", "now": START})).scalar_one()
         async with engine.begin() as connection:
             await connection.run_sync(upgrade, "head")
         async with engine.begin() as connection:
@@ -132,10 +133,10 @@ async def test_migration_0006_keeps_every_row_and_ids_are_never_given_out_twice(
             await connection.execute(text(user), {"now": START})
             new_round = "INSERT INTO interview_rounds (user_id, level, length, status, started_at) "
             new_round += "VALUES (7, 2, 3, 'active', :now) RETURNING id"
-            assert (await connection.execute(text(new_round), {"now": START})).scalar_one() > 5
+            assert (await connection.execute(text(new_round), {"now": START})).scalar_one() > old_round
             new_deck = "INSERT INTO decks (owner_id, topic, title, filename, questions, yaml_text, status, created_at) "
             new_deck += "VALUES (7, 'mine', 'T', 'd.md', 1, 'x', 'private', :now) RETURNING id"
-            assert (await connection.execute(text(new_deck), {"now": START})).scalar_one() > 3
+            assert (await connection.execute(text(new_deck), {"now": START})).scalar_one() > old_deck
     finally:
         await engine.dispose()
 
