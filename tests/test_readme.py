@@ -14,17 +14,19 @@ SYSTEM_PATH = "/usr/bin:/bin"
 
 
 def install_lines() -> list[str]:
-    """The commands of the first ``bash`` block under "Install and run", comments and blank lines dropped."""
+    """The commands of the first ``bash`` block under "Install and run", comments and blank lines dropped,
+    one per ``&&`` step (the install line chains making the environment, entering it and pip)."""
     section = README.read_text(encoding="utf-8").split("## Install and run", 1)[1]
     block = re.search(r"```bash\n(.*?)```", section, re.DOTALL)
     assert block is not None, "no bash block under Install and run"
     lines = [line.split("  #", 1)[0].strip() for line in block[1].splitlines()]
-    return [line for line in lines if line and not line.startswith("#")]
+    steps = [step.strip() for line in lines if line and not line.startswith("#") for step in line.split("&&")]
+    return [step for step in steps if step]
 
 
 @pytest.mark.skipif(not Path("/usr/bin/python3").exists(), reason="needs a system python3 in /usr/bin")
 def test_install_makes_and_activates_a_virtual_environment_before_pip(tmp_path: Path) -> None:
-    """With only the system's python3 on the PATH (no ``python``), the README's install lines up to the pip
+    """With only the system's python3 on the PATH (no ``python``), the README's install steps up to the pip
     install create and activate a virtual environment, so its ``python -m pip install`` is the venv's pip."""
     lines = install_lines()
     pip_at = next(i for i, line in enumerate(lines) if "pip install" in line)
