@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.bank import Bank
-from bot.domain.grading import Grader, Verdict
+from bot.domain.grading import Grade, Verdict
 from tests.practice_fixtures import real_bank, real_grader
 
 CASES = Path(__file__).parent / "data" / "plain_cases"
@@ -23,7 +23,9 @@ MARGIN = 0.2
 """How far a correct plain answer must score above the wrong one on the same question."""
 
 
-def _cases() -> list[dict[str, str]]:
+@pytest.fixture(scope="module")
+def cases() -> list[dict[str, str]]:
+    """Every review case, read once for the module."""
     return [
         json.loads(line)
         for path in sorted(CASES.glob("*.jsonl"))
@@ -38,37 +40,38 @@ def bank() -> Bank:
 
 
 @pytest.fixture(scope="module")
-def grader() -> Grader:
-    return real_grader()
+def graded(cases: list[dict[str, str]], bank: Bank) -> list[tuple[dict[str, str], Grade]]:
+    """The cases whose question is in the bank, each graded once as the bot grades it."""
+    grader = real_grader()
+    return [
+        (case, grader.grade(question, case["answer"]))
+        for case in cases
+        if (question := bank.get(case["question_id"])) is not None
+    ]
 
 
-def test_every_case_is_about_a_bank_question(bank: Bank) -> None:
+def test_every_case_is_about_a_bank_question(cases: list[dict[str, str]], bank: Bank) -> None:
     """A case whose question was renamed or removed would silently stop testing anything."""
-    cases = _cases()
     assert len(cases) >= 300
     unknown = sorted({case["question_id"] for case in cases if bank.get(case["question_id"]) is None})
     assert unknown == []
 
 
-def test_plain_correct_answers_are_never_off_topic(bank: Bank, grader: Grader) -> None:
+def test_plain_correct_answers_are_never_off_topic(graded: list[tuple[dict[str, str], Grade]]) -> None:
     """Telling a candidate who answered right in their own words "off topic" is the worst miss."""
-    off_topic = []
-    for case in _cases():
-        question = bank.get(case["question_id"])
-        if case["kind"] == "plain" and question is not None:
-            grade = grader.grade(question, case["answer"])
-            if grade.verdict is Verdict.OFF_TOPIC or grade.score == 0:
-                off_topic.append((case["question_id"], case["answer"][:60]))
+    off_topic = [
+        (case["question_id"], case["answer"][:60])
+        for case, grade in graded
+        if case["kind"] == "plain" and (grade.verdict is Verdict.OFF_TOPIC or grade.score == 0)
+    ]
     assert off_topic == []
 
 
-def test_plain_answers_beat_confident_wrong_ones(bank: Bank, grader: Grader) -> None:
+def test_plain_answers_beat_confident_wrong_ones(graded: list[tuple[dict[str, str], Grade]]) -> None:
     """On the same question the plain correct answer scores clearly more, in nearly every pair."""
     scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for case in _cases():
-        question = bank.get(case["question_id"])
-        if question is not None:
-            scores[case["question_id"]][case["kind"]].append(grader.grade(question, case["answer"]).score)
+    for case, grade in graded:
+        scores[case["question_id"]][case["kind"]].append(grade.score)
     pairs = [
         (qid, good - bad) for qid, kinds in scores.items() for good in kinds["plain"] for bad in kinds["wrong_fluent"]
     ]
