@@ -16,6 +16,10 @@ Studies (all by default; ``--only devset2`` or ``--only devset,latency`` picks s
     the third development set, written independently for development
     (``devset3.jsonl``, bank questions; ``devset3_reference.jsonl``, plain reference
     answers), in the same format and with the same report as ``devset2``.
+``devset4``
+    the fourth development set, written independently and only reported, never read while
+    developing (``devset4.jsonl``: short plain answers, ``plain`` and ``plain_tech``, beside
+    confident wrong ones on 53 questions no other set uses; ``devset4_reference.jsonl``).
 ``cases``
     the grader's own development cases (tests/data/grader_cases.jsonl), in the same
     format and with the same report as ``devset2``.
@@ -64,8 +68,10 @@ DEVSET2 = DATA / "devset2.jsonl"
 DEVSET2_REFERENCE = DATA / "devset2_reference.jsonl"
 DEVSET3 = DATA / "devset3.jsonl"
 DEVSET3_REFERENCE = DATA / "devset3_reference.jsonl"
+DEVSET4 = DATA / "devset4.jsonl"
+DEVSET4_REFERENCE = DATA / "devset4_reference.jsonl"
 CASES = DATA / "grader_cases.jsonl"
-STUDIES = ("devset", "devset2", "devset3", "cases", "semeval", "latency")
+STUDIES = ("devset", "devset2", "devset3", "devset4", "cases", "semeval", "latency")
 CORRECT_KINDS = frozenset({"excellent", "good_typos", "terse_right", "partial"})
 """Dev-set kinds written to be correct, if incomplete: what the score curve is fitted on."""
 PLAIN_REFERENCE = False
@@ -300,15 +306,17 @@ def labelled_study(system: System, title: str, paths: Sequence[Path]) -> Result:
         for kind, row in part["kinds"].items():
             print(f"{kind:<16}{int(row['n']):>4}{row['grade']:>8.2f}{row['grader']:>8.3f}")
         key = "question_id" if mode == "bank" else "reference"
-        right, wrong = ("plain", "wrong_fluent") if mode == "bank" else ("paraphrase", "wrong_reuse")
+        bank_mode = mode == "bank"
+        rights, wrong = (("plain", "plain_tech"), "wrong_fluent") if bank_mode else (("paraphrase",), "wrong_reuse")
+        right = "/".join(k for k in rights if any(r["kind"] == k for r in kept))
         margin = PAIR_MARGIN if mode == "bank" else 0.0
-        wins, pairs = _pairs(kept, scores, key, (right, wrong), margin)
+        wins, pairs = _pairs(kept, scores, key, (rights, wrong), margin)
         part["pairs"] = [wins, pairs]
         beat = f"beats {wrong} on the same {'question' if mode == 'bank' else 'item'}"
         print(f"{right} {beat}" + (f" by >= {margin}" if margin else "") + f" in {wins} of {pairs}", end="")
         if mode == "bank":
-            off = sum(1 for r, s in scored if r["kind"] == right and s == 0.0)
-            off_topic = sum(1 for r in kept if r["kind"] == right and _verdict(system, r) == "off-topic")
+            off = sum(1 for r, s in scored if r["kind"] in rights and s == 0.0)
+            off_topic = sum(1 for r in kept if r["kind"] in rights and _verdict(system, r) == "off-topic")
             part["right_off_topic"] = off_topic
             print(f", and {right} answers judged off-topic: {off_topic} (scored 0: {off})")
         else:
@@ -326,16 +334,21 @@ def _verdict(system: System, row: dict[str, Any]) -> str:
 
 
 def _pairs(
-    rows: Sequence[dict[str, Any]], scores: Sequence[float], key: str, kinds: tuple[str, str], margin: float
+    rows: Sequence[dict[str, Any]],
+    scores: Sequence[float],
+    key: str,
+    kinds: tuple[tuple[str, ...], str],
+    margin: float,
 ) -> tuple[int, int]:
-    """How many (right, wrong) pairs on the same item the right answer wins by more than the margin."""
-    right, wrong = kinds
+    """How many (right, wrong) pairs on the same item the right answer (of any of the right kinds)
+    wins by more than the margin."""
+    rights, wrong = kinds
     by_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for r, s in zip(rows, scores, strict=True):
         by_item[json.dumps([r.get("question"), r[key]])][str(r["kind"])].append(s)
     wins = pairs = 0
     for by_kind in by_item.values():
-        for good in by_kind.get(right, []):
+        for good in (s for right in rights for s in by_kind.get(right, [])):
             for bad in by_kind.get(wrong, []):
                 pairs += 1
                 wins += good - bad >= margin if margin else good > bad
@@ -496,6 +509,8 @@ def run(studies: Sequence[str], semeval_root: Path, latency_answers: int) -> Res
         results["devset2"] = labelled_study(system, "Second development set", (DEVSET2, DEVSET2_REFERENCE))
     if "devset3" in studies:
         results["devset3"] = labelled_study(system, "Third development set", (DEVSET3, DEVSET3_REFERENCE))
+    if "devset4" in studies:
+        results["devset4"] = labelled_study(system, "Fourth development set", (DEVSET4, DEVSET4_REFERENCE))
     if "cases" in studies:
         results["cases"] = labelled_study(system, "Grader development cases", (CASES,))
     if "semeval" in studies:
