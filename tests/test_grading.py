@@ -604,3 +604,27 @@ def test_a_glossary_term_denied_by_not_needed_earns_nothing(bank_grader: Grader,
     said = bank_grader.grade(question, "Report precision and recall; accuracy isn't needed here.")
     assert denied.covered == ()
     assert said.covered
+
+
+def test_a_wrong_clause_earns_nothing_for_its_other_words(structural: Grader) -> None:
+    """A clause found stating something wrongly earns nothing for the right words it also says."""
+    wrong = structural.grade(ENSEMBLES, "Bagging trains its models sequentially and averages them.")
+    right = structural.grade(ENSEMBLES, "Bagging trains its models in parallel and averages them.")
+    assert {c.name for c in wrong.contradicted} == {"boosting trains models sequentially"}
+    assert "bagging mostly reduces variance" not in {c.name for c in wrong.covered}
+    assert "bagging mostly reduces variance" in {c.name for c in right.covered}
+    assert wrong.score == 0.0
+
+
+def test_one_word_said_the_other_way_is_not_a_wrong_reference_statement(grader: Grader) -> None:
+    """Reference mode: a word the reference negates, said positively in a clause that restates no
+    reference clause, is not taken for a contradiction ("needs a full loop" beside "cannot flow
+    around the loop"): the answer is right."""
+    grade = grader.grade_reference(
+        "A bulb, a battery and wires are connected, but one wire has a gap. Does the bulb light?",
+        "No, the bulb does not light. Because of the gap the circuit is not closed, so current cannot flow "
+        "around the loop and no energy reaches the bulb.",
+        "no, the electricity needs a full loop to go round and the gap breaks it, so no current flows through the bulb",
+    )
+    assert grade.contradicted == ()
+    assert grade.score > 0.3

@@ -218,6 +218,7 @@ class Grader:
             hits.append(where)
         if compiled.reference:
             self._judge.compare_clauses(compiled, view, state, hits)
+        self._judge.discount_wrong_clauses(view, state, hits)
         for concept, judged, where in zip(compiled.concepts, state, hits, strict=True):
             if judged > 0:
                 covered.append(ConceptResult(concept.name, concept.weight, quote_span(answer, tokens, where)))

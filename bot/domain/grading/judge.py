@@ -243,8 +243,9 @@ class Judge:
         with the other polarity (one of these, not both: "L2 is not sparse" is right), or says
         one of its words with the opposite pole ("large" for "small") while neither flips the
         whole clause. The concepts it shares with the reference clause then earn nothing and
-        cost: a wrong statement costs more than its words earn. Concepts that no clause aligns
-        with are compared word by word.
+        cost: a wrong statement costs more than its words earn. A concept that no clause aligns
+        with earns nothing when the answer says its word with the other polarity: one word's
+        polarity is too weak to call the answer wrong.
         """
         tokens = view.tokens
         clauses: dict[int, list[int]] = {}
@@ -308,7 +309,26 @@ class Judge:
             if state[member] > 0 and member not in aligned and hits[member]:
                 said_negated = tokens[hits[member][0]].negated
                 if said_negated != concept.patterns[0].negated:
-                    state[member] = -1
+                    # One word's polarity is weak evidence ("the gap breaks the loop, so nothing
+                    # flows" is right): not credited, but not a wrong statement either.
+                    state[member] = 0
+
+    @staticmethod
+    def discount_wrong_clauses(view: AnswerView, state: list[int], hits: list[tuple[int, ...]]) -> None:
+        """A clause that states something wrongly earns nothing for its other words either.
+
+        "The hidden state is reset at every time step" contradicts how an RNN works; that it
+        names the hidden state is no credit. A concept stated only inside clauses where a wrong
+        statement was found is not covered (it is not contradicted either: its own words may
+        be right).
+        """
+        tokens = view.tokens
+        wrong = {tokens[p].clause for judged, where in zip(state, hits, strict=True) if judged < 0 for p in where}
+        if not wrong:
+            return
+        for member, (judged, where) in enumerate(zip(state, hits, strict=True)):
+            if judged > 0 and where and all(tokens[p].clause in wrong for p in where):
+                state[member] = 0
 
     @staticmethod
     def _exchanged_roles(
