@@ -17,6 +17,7 @@ from bot.domain.contrasts import Contrasts
 from bot.domain.everyday import Everyday
 from bot.domain.glossary import Glossary
 from bot.domain.grading import Grade, Grader, Verdict, credit, is_keyword_list
+from bot.domain.grading.words import polar_reply
 from bot.domain.models import Concept, Kind, Question
 from tests.conftest import GLOSSARY, REGULARISATION
 
@@ -628,3 +629,35 @@ def test_one_word_said_the_other_way_is_not_a_wrong_reference_statement(grader: 
     )
     assert grade.contradicted == ()
     assert grade.score > 0.3
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("No. Dropout is only active during training.", False),
+        ("nope, the gap breaks the loop", False),
+        ("Yes - it always does", True),
+        ("yeah it does", True),
+        ("No labels are needed for clustering.", None),
+        ("Nothing flows through the bulb.", None),
+        ("Yesterday's data is stale.", None),
+    ],
+)
+def test_a_reply_that_opens_with_yes_or_no_is_read_as_one(text: str, reply: bool | None) -> None:
+    """Only a leading yes or no that stands on its own is a reply ("No labels..." is not)."""
+    assert polar_reply(text) is reply
+
+
+def test_yes_where_the_reference_says_no_is_wrong_whatever_words_it_shares(grader: Grader) -> None:
+    """A yes/no question answered the other way round is wrong on the central point."""
+    question = "Is dropout applied when a trained network makes predictions at test time?"
+    reference = "No. Dropout is only active during training; at test time all units are used."
+    wrong = grader.grade_reference(
+        question, reference, "Yes. Dropout is active during training and at test time, units are still dropped."
+    )
+    right = grader.grade_reference(question, reference, "No, it is only active during training; all units are used.")
+    assert "opposite-reply" in wrong.notes
+    assert wrong.verdict is Verdict.WEAK
+    assert wrong.score < 0.1
+    assert "opposite-reply" not in right.notes
+    assert right.score > 0.5

@@ -313,6 +313,7 @@ NOTES = {
     "no-answer": f"No real answer there: press {BUTTON_HINT} to try it again with a clue; the model answer is below.",
     "keyword-list": "A bare list of terms scores lower: explain how the ideas connect.",
     "echo": "Words copied from the question earn nothing.",
+    "opposite-reply": "You answered yes where the model answer says no, or the other way round.",
 }
 CONSOLE_NOTES = {
     **NOTES,

@@ -98,3 +98,6 @@ class CompiledQuestion:
     """Concepts derived from a plain reference answer rather than curated."""
     clauses: tuple[tuple[Statement, Mapping[str, int]], ...] = ()
     """Reference mode: each reference clause and the concepts it states (term -> concept index)."""
+    polar: bool | None = None
+    """Reference mode: the reference opens by answering yes (True) or no (False) ("No. Dropout is only
+    active during training"); None when it does not."""

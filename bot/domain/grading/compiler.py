@@ -21,7 +21,7 @@ from bot.domain.grading.compiled import (
     Pattern,
     Statement,
 )
-from bot.domain.grading.words import echo_ngrams, group_by, is_filler, is_function
+from bot.domain.grading.words import echo_ngrams, group_by, is_filler, is_function, polar_reply
 from bot.domain.models import Concept
 from bot.domain.text import NEGATION, Token, spelling_variants, tokenize
 
@@ -202,7 +202,7 @@ class Compiler:
             if statement is not None:
                 segment = frozenset(segments.get((clause_tokens[0].sentence, clause_tokens[0].segment), ()))
                 clauses.append((replace(statement, segment=segment), content))
-        return self.compile(question, concepts, (reference,), clauses)
+        return replace(self.compile(question, concepts, (reference,), clauses), polar=polar_reply(reference))
 
     def patterns(self, phrase: str) -> list[Pattern]:
         """An alias and its spellings with hyphenated prefixes joined or not ("post hoc", "post-hoc")."""

@@ -24,11 +24,19 @@ from bot.domain.grading.results import (
     credit,
     verdict_for,
 )
-from bot.domain.grading.words import FILLER, echo_positions, is_dont_know, is_keyword_list, nearest, quote_span
+from bot.domain.grading.words import (
+    FILLER,
+    echo_positions,
+    is_dont_know,
+    is_keyword_list,
+    nearest,
+    polar_reply,
+    quote_span,
+)
 from bot.domain.models import Concept, Question
 from bot.domain.text import NEGATION, Token, tokenize
 
-CONTRADICTION_COST = 1.5
+CONTRADICTION_COST = 2.0
 """A contradicted concept costs this many times its weight: a wrong fact costs more than the
 same words would earn when right, so a confidently wrong answer lands below a partial one."""
 KEYWORD_LIST_FACTOR = 0.6
@@ -39,6 +47,9 @@ ON_SUBJECT_SHARE = 0.5
 """...when at least this share of its words are words of the question's example answers..."""
 ON_SUBJECT_TERMS = 3
 """...and at least this many of them are telling (vague filler uses few such words)."""
+OPPOSITE_REPLY_FACTOR = 0.1
+"""Reference mode: an answer that opens with yes where the reference says no (or the other way
+round) is wrong on the central point, whatever words it shares with the reference."""
 INCIDENTAL_FACTOR = 0.5
 """A single concept hit in an answer mostly about something else: linear credit, halved..."""
 INCIDENTAL_SHARE = 0.5
@@ -243,8 +254,12 @@ class Grader:
         if covered and is_keyword_list(answer):
             score *= KEYWORD_LIST_FACTOR
             notes.append("keyword-list")
+        opposite = compiled.polar is not None and polar_reply(answer) not in (None, compiled.polar)
+        if opposite:
+            score *= OPPOSITE_REPLY_FACTOR
+            notes.append("opposite-reply")
         score = min(1.0, max(0.0, score * max_score))
-        verdict = verdict_for(score, bool(covered) or "on-subject" in notes, bool(contradicted))
+        verdict = verdict_for(score, bool(covered) or "on-subject" in notes, bool(contradicted) or opposite)
         return Grade(
             score, verdict, tuple(covered), tuple(missed), tuple(contradicted), coverage, max_score, tuple(notes)
         )

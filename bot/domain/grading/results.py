@@ -72,7 +72,8 @@ class Grade:
     max_score: float = 1.0
     """Best score reachable with the hints used."""
     notes: tuple[str, ...] = ()
-    """Machine-readable remarks: ``no-answer``, ``keyword-list``, ``echo``, ``on-subject``, ``incidental``."""
+    """Machine-readable remarks: ``no-answer``, ``keyword-list``, ``echo``, ``on-subject``, ``incidental``,
+    ``opposite-reply`` (reference mode: yes where the reference says no, or the other way round)."""
 
     def to_json(self) -> dict[str, object]:
         """The stable batch-grading output line."""

@@ -89,6 +89,22 @@ def is_dont_know(answer: str) -> bool:
     return not any(t.term != NEGATION for t in tokenize(rest))
 
 
+_POLAR = re.compile(
+    r"^\W*(?:(?:(?P<yes>yes)|no)(?:\s*[,.!;:—–-]|\s*$)|(?:(?P<casual_yes>yeah|yep|yup)|nope|nah)\b)",
+    re.IGNORECASE,
+)
+"""A reply that opens with yes or no: "No." or "Yes, ..." (a bare "no" or "yes" must be followed by
+punctuation, so "No labels are needed" is not a reply; "nope", "yeah", "nah" need none)."""
+
+
+def polar_reply(text: str) -> bool | None:
+    """Whether a text opens by answering yes (True) or no (False), or neither (None)."""
+    found = _POLAR.match(text)
+    if found is None:
+        return None
+    return found.group("yes") is not None or found.group("casual_yes") is not None
+
+
 KEYWORD_ITEMS = 4
 """A keyword list names at least this many terms..."""
 KEYWORD_ITEM_WORDS = 3
