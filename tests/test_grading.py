@@ -661,3 +661,16 @@ def test_yes_where_the_reference_says_no_is_wrong_whatever_words_it_shares(grade
     assert wrong.score < 0.1
     assert "opposite-reply" not in right.notes
     assert right.score > 0.5
+
+
+def test_a_negation_of_no_idea_does_not_cancel_a_reversed_direction(bank_grader: Grader) -> None:
+    """ "learn slowly or not at all" is no negated statement: "learn too fast" still reverses it."""
+    question = "What is the vanishing gradient problem?"
+    reference = "Gradients shrink as they flow back, so the early layers learn very slowly or not at all."
+    wrong = bank_grader.grade_reference(question, reference, "Gradients grow, so the early layers learn too fast.")
+    right = bank_grader.grade_reference(
+        question, reference, "The early layers learn very slowly because gradients shrink."
+    )
+    assert wrong.contradicted
+    assert right.contradicted == ()
+    assert right.score > wrong.score + 0.3

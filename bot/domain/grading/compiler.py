@@ -316,6 +316,7 @@ class Compiler:
         if len(weights) < PARAPHRASE_MIN_TERMS:
             return None
         negated = any(t.term == NEGATION for t in tokens)
-        governed = frozenset(t.term for t in tokens if t.negated and t.term in weights)
+        # What a negation governs, if it carries an idea: "learn slowly or not at all" is no negated statement.
+        governed = frozenset(t.term for t in tokens if t.negated and t.term in weights and not is_function(t.term))
         subject = first_entity(tokens, self.contrasts)
         return Statement(weights, sum(weights.values()), frozenset(weights), tuple(poles), negated, governed, subject)

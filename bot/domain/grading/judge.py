@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from bot.domain.contrasts import Contrasts
 from bot.domain.grading.answer import AnswerView, first_entity
 from bot.domain.grading.compiled import PARAPHRASE_MIN_TERMS, CompiledConcept, CompiledQuestion, Pattern, Statement
-from bot.domain.grading.words import INTENSIFIERS
+from bot.domain.grading.words import INTENSIFIERS, is_function
 from bot.domain.text import NEGATION
 
 PARAPHRASE_SHARE = 0.6
@@ -279,7 +279,11 @@ class Judge:
             restated.append((statement, concepts, spans, positions))
             flips = 0
             # Polarity of what the two clauses share: "no gap" beside them is another matter.
-            said_negated = any(tokens[p].negated for p in positions if tokens[p].term in statement.terms)
+            said_negated = any(
+                tokens[p].negated
+                for p in positions
+                if tokens[p].term in statement.terms and not is_function(tokens[p].term)
+            )
             if said_negated != bool(statement.negated_terms):
                 flips += 1
             if statement.subject is not None:
