@@ -674,3 +674,18 @@ def test_a_negation_of_no_idea_does_not_cancel_a_reversed_direction(bank_grader:
     assert wrong.contradicted
     assert right.contradicted == ()
     assert right.score > wrong.score + 0.3
+
+
+def test_exchanging_what_rather_than_denies_is_wrong(grader: Grader) -> None:
+    """ "due to confounders rather than the change" exchanges what the reference denies."""
+    question = "Why randomise users in an A/B test?"
+    reference = "Then a difference in outcome can be attributed to the change rather than to confounders."
+    wrong = grader.grade_reference(
+        question, reference, "Then a difference in outcome can be attributed to confounders rather than to the change."
+    )
+    right = grader.grade_reference(
+        question, reference, "So any difference in the outcome is attributed to the change, not to confounders."
+    )
+    assert wrong.contradicted
+    assert right.contradicted == ()
+    assert right.score > wrong.score + 0.3

@@ -279,12 +279,16 @@ class Judge:
             restated.append((statement, concepts, spans, positions))
             flips = 0
             # Polarity of what the two clauses share: "no gap" beside them is another matter.
-            said_negated = any(
-                tokens[p].negated
+            negated_here = {
+                tokens[p].term
                 for p in positions
-                if tokens[p].term in statement.terms and not is_function(tokens[p].term)
-            )
-            if said_negated != bool(statement.negated_terms):
+                if tokens[p].negated and tokens[p].term in statement.terms and not is_function(tokens[p].term)
+            }
+            # Compared over the words both say: the answer denies where the reference denies nothing,
+            # affirms all the reference denies, or denies other words than it ("due to confounders
+            # rather than the change" for "due to the change rather than confounders").
+            denied = statement.negated_terms & shared_terms
+            if (negated_here and not statement.negated_terms) or (denied and negated_here.isdisjoint(denied)):
                 flips += 1
             if statement.subject is not None:
                 subject = first_entity((tokens[p] for p in positions), self.contrasts)
