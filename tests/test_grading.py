@@ -689,3 +689,25 @@ def test_exchanging_what_rather_than_denies_is_wrong(grader: Grader) -> None:
     assert wrong.contradicted
     assert right.contradicted == ()
     assert right.score > wrong.score + 0.3
+
+
+def test_an_everyday_word_never_fills_an_alias_that_makes_a_wrong_statement() -> None:
+    """One everyday word standing for two words of an alias ("errors" for "fixing errors") said of
+    the sibling entity is no claim about it: "bagging averages away the errors" is not wrong."""
+    boosting = replace(ENSEMBLES, concepts=ENSEMBLES.concepts[2:3])
+    assert boosting.concepts[0].name == "boosting trains models sequentially"
+    fixes = Everyday.build([("errors", ["fixing"])], GLOSSARY)
+    grader = Grader(GLOSSARY, contrasts=CONTRASTS, everyday=fixes)
+    assert grader.grade(boosting, "Bagging averages away the errors.").contradicted == ()
+    assert grader.grade(boosting, "Bagging trains models by fixing errors.").contradicted
+
+
+def test_an_alias_spread_over_two_clauses_is_no_wrong_statement(bank: Bank, bank_grader: Grader) -> None:
+    """ "A generator makes fake samples, a discriminator tries to spot them": "spot ... fake" spans two
+    clauses, so it is no claim that the generator spots fakes."""
+    grade = bank_grader.grade(
+        bank.by_id["gans"],
+        "A generator produces fake samples, a discriminator tries to spot them, and they are trained alternately.",
+    )
+    assert grade.contradicted == ()
+    assert grade.score > 0.5

@@ -82,7 +82,7 @@ class Judge:
                         named = named or positions
                         continue
                     return 1, positions
-                if swaps % 2:
+                if swaps % 2 and self._one_literal_clause(pattern, positions, view):
                     wrong = wrong or positions
         return self._judge_paraphrase(concept, view, wrong, named)
 
@@ -228,6 +228,19 @@ class Judge:
                             spots.update(where)
             found = view.claims[id(concept)] = frozenset(spots)
         return found
+
+    @staticmethod
+    def _one_literal_clause(pattern: Pattern, positions: tuple[int, ...], view: AnswerView) -> bool:
+        """Whether an alias match can be a wrong statement: made in one clause (words spread over two,
+        "makes fake samples, a discriminator spots them", claim nothing of either subject), every
+        word said in so many words (an everyday word earns what its term earns, but never makes a
+        wrong statement: "fake" stands for "generate", yet "classifies as real or fake" says nothing
+        of generating)."""
+        tokens = view.tokens
+        if len({tokens[p].clause for p in positions}) != 1:
+            return False
+        literal = view.literal
+        return all(any(p in positions for p in literal.get(term, ())) for term in pattern.terms)
 
     @staticmethod
     def _said_in_sentence(view: AnswerView, term: str, sentence: int) -> bool:
