@@ -711,3 +711,15 @@ def test_an_alias_spread_over_two_clauses_is_no_wrong_statement(bank: Bank, bank
     )
     assert grade.contradicted == ()
     assert grade.score > 0.5
+
+
+def test_words_that_state_another_concept_rightly_are_no_swap(bank: Bank, bank_grader: Grader) -> None:
+    """ "A false positive hurts more than missing one" states when to favour precision; that it also
+    holds the words of "missing a positive" is no claim that recall is about false positives."""
+    grade = bank_grader.grade(
+        bank.by_id["precision-vs-recall"],
+        "When a false positive hurts more than missing one. Like a spam filter: you'd rather let a bit of spam "
+        "through than bury someone's real email.",
+    )
+    assert grade.contradicted == ()
+    assert "favour precision when false positives are expensive" in {c.name for c in grade.covered}

@@ -82,7 +82,13 @@ class Judge:
                         named = named or positions
                         continue
                     return 1, positions
-                if swaps % 2 and self._one_literal_clause(pattern, positions, view):
+                # Not where another concept is stated rightly: "a false positive hurts more than
+                # missing one" states the precision concept, whatever recall's alias finds in it.
+                if (
+                    swaps % 2
+                    and self._one_literal_clause(pattern, positions, view)
+                    and not self._claimed_by_other(others, positions, view)
+                ):
                     wrong = wrong or positions
         return self._judge_paraphrase(concept, view, wrong, named)
 
