@@ -723,3 +723,33 @@ def test_words_that_state_another_concept_rightly_are_no_swap(bank: Bank, bank_g
     )
     assert grade.contradicted == ()
     assert "favour precision when false positives are expensive" in {c.name for c in grade.covered}
+
+
+@pytest.mark.parametrize(
+    ("question_id", "answer"),
+    [
+        (
+            "train-vs-test",
+            "Train data teaches the model, validation helps pick the settings, and the test data stays locked.",
+        ),
+        (
+            "ml-types",
+            "supervised is when your examples have answers and you learn to predict them, the other kind just looks "
+            "for groups in data without answers",
+        ),
+    ],
+)
+def test_a_clause_with_its_own_subject_does_not_inherit_the_previous_one(
+    bank: Bank, bank_grader: Grader, question_id: str, answer: str
+) -> None:
+    """After a comma, "validation helps pick the settings" is about validation, not the training data
+    named before it; only a clause that goes on ("..., and reduces variance") inherits the subject."""
+    grade = bank_grader.grade(bank.by_id[question_id], answer)
+    assert grade.contradicted == ()
+    assert grade.score > 0.5
+
+
+def test_a_clause_that_goes_on_keeps_the_previous_subject(structural: Grader) -> None:
+    """ "Bagging averages the models, and trains them sequentially" still says it of bagging."""
+    grade = structural.grade(ENSEMBLES, "Bagging averages many models, and trains them sequentially.")
+    assert {c.name for c in grade.contradicted} == {"boosting trains models sequentially"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from bot.domain.contrasts import Contrasts, Member
@@ -9,6 +10,15 @@ from bot.domain.everyday import Everyday
 from bot.domain.grading.compiled import Pattern
 from bot.domain.text import NEGATION, Token
 
+_WORD = re.compile(r"[^\W\d_]+")
+_CLAUSE_MARK = re.compile(r"[,;:—–\"“”()\[\]]")
+_CARRY_ON = frozenset(
+    """
+    and or but nor so then thus hence therefore because since as while whereas which who whom whose that
+    when where whereby it its they them their this these those he she his her also too plus to by
+    """.split()
+)
+"""Words that open a clause going on with the previous clause's subject ("..., and it shrinks")."""
 _WINDOW_SLACK = 4
 """An alias's words may spread over this many words more than it has."""
 
@@ -173,9 +183,31 @@ class AnswerView:
                 and entity.group == member.group
             ]
             if earlier:
-                found = max(earlier, key=lambda e: (e[0], e[1], e[2]))[3]
+                best = max(earlier, key=lambda e: (e[0], e[1], e[2]))
+                # An earlier clause's entity carries over only to a clause that has no subject of
+                # its own ("..., and reduces variance"; not "..., validation picks the settings").
+                if best[1] == here.clause or not self._own_subject(here.clause, position):
+                    found = best[3]
         self._entity_cache[key] = found
         return found
+
+    def _own_subject(self, clause: int, position: int) -> bool:
+        """Whether a clause opens with a subject of its own rather than going on with the previous
+        clause's: it starts with a noun phrase ("the other kind looks for groups", "validation picks
+        the settings"), not with a joining word, a pronoun or a participle ("and reduces variance",
+        "which means", "it shrinks", "making it sparse")."""
+        tokens = self.tokens
+        first = position
+        while first > 0 and tokens[first - 1].clause == clause:
+            first -= 1
+        if first == 0:
+            return False
+        gap = self.text[tokens[first - 1].end : tokens[first].start].lower()
+        opening = _WORD.findall(_CLAUSE_MARK.split(gap)[-1])  # the words after the comma, not before it
+        if any(word in _CARRY_ON for word in opening):
+            return False
+        written = self.text[tokens[first].start : tokens[first].end].lower()
+        return not (not opening and written.endswith(("ing", "ed")))
 
 
 def first_entity(tokens: Iterable[Token], contrasts: Contrasts) -> Member | None:
