@@ -139,3 +139,9 @@ def test_comparatives_read_as_their_adjective_but_simpler_stays_apart() -> None:
     assert terms("higher variance") == terms("high variance")
     assert terms("closest points") == terms("close points")
     assert terms("simpler") != terms("simple")
+
+
+def test_nobody_negates_what_follows() -> None:
+    """ "nobody writes the rules by hand" denies writing rules, as "no one" would."""
+    negated = {t.term for t in tokenize("In machine learning nobody writes the rules by hand.") if t.negated}
+    assert {"write", "rule"} <= negated

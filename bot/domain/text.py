@@ -20,7 +20,7 @@ NEGATION = "not"
 
 _NEGATION_CUES = frozenset(
     """
-    not no never without neither nor none cannot lack lacks lacking instead remove removes removed removing
+    not no never nobody without neither nor none cannot lack lacks lacking instead remove removes removed removing
     eliminate eliminates eliminated eliminating ignore ignores ignored ignoring
     """.split()
 )
