@@ -314,8 +314,10 @@ def fold(text: str) -> str:
 # a thousands separator ("0.5", "1,000") is one word: its point does not end a sentence.
 _SPLIT_RE = re.compile(r"(\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*)")
 # The same split for lower-case ASCII text, where a word character is [a-z0-9]: about twice as
-# fast, as the regex engine need not ask Unicode what each character is.
-_ASCII_SPLIT_RE = re.compile(r"([0-9]+(?:[.,][0-9]+)+|[a-z0-9]+(?:'[a-z0-9]+)*)")
+# fast, as the regex engine need not ask Unicode what each character is. The quantifiers are
+# possessive (what a run of digits or letters matched is never given back: the character after
+# it is never one of them), which spares the engine its backtracking bookkeeping.
+_ASCII_SPLIT_RE = re.compile(r"([0-9]++(?:[.,][0-9]++)++|[a-z0-9]++(?:'[a-z0-9]++)*+)")
 _HYPHENS = frozenset({"-", "‐", "‑", "/"})
 # "e.g.", "i.e.", "vs." and "cf." do not end a sentence.
 _ABBREVIATIONS = frozenset({"e", "g", "i", "vs", "cf"})
