@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, count
+from operator import itemgetter
 
 from bot.domain.text import NEGATION, Token, mark_negation, tokenize
 
 _END = ""  # trie key that holds the canonical id of a phrase ending here
+_term_of = itemgetter(0)  # Token.term, read in C
 
 
 def phrase_terms(phrase: str) -> tuple[str, ...]:
@@ -57,14 +60,20 @@ class Glossary:
         return self._members.get(group_id, ())
 
     def canonicalize(self, tokens: list[Token]) -> list[Token]:
-        """Replace every glossary phrase in a token stream by its group id, longest match first."""
-        firsts = self._firsts
-        starts = [i for i, token in enumerate(tokens) if token.term in firsts]
+        """Replace every glossary phrase in a token stream by its group id, longest match first.
+
+        The tokens are marked for negation as :func:`~bot.domain.text.tokenize` marks them; the
+        result is marked the same way, counting a merged phrase as one word of a negation's reach.
+        """
+        terms = list(map(_term_of, tokens))
+        starts = list(compress(count(), map(self._firsts.__contains__, terms)))  # found in C
         if not starts:
             return tokens
+        negations = list(compress(count(), map(NEGATION.__eq__, terms)))
         out: list[Token] = []
         i = 0
         changed = False
+        remark = False
         for start in starts:
             if start < i:
                 continue
@@ -77,7 +86,8 @@ class Glossary:
                 i += 1
                 continue
             last = tokens[end - 1]
-            parts = tuple(t.term for t in tokens[i:end])
+            parts = tuple(terms[i:end])
+            remark = remark or (bool(negations) and self._in_negation(tokens, negations, i, end))
             # A phrase denied by a later "not needed" stays denied (reach -1 survives re-marking).
             denied = -1 if all(t.reach < 0 for t in tokens[i:end]) else 0
             out.append(token._replace(term=gid, end=last.end, negated=denied < 0, reach=denied, parts=parts))
@@ -86,8 +96,23 @@ class Glossary:
         out.extend(tokens[i:])
         if not changed:
             return tokens
-        # A merged phrase counts as one word of a negation's reach: re-mark only if there is one.
-        return mark_negation(out) if any(t.term == NEGATION for t in out) else out
+        # A merged phrase counts as one word of a negation's reach: re-mark only if it may be in one,
+        # and a cue is left to re-mark from.
+        return mark_negation(out) if remark and any(t.term == NEGATION for t in out) else out
+
+    @staticmethod
+    def _in_negation(tokens: list[Token], negations: list[int], start: int, end: int) -> bool:
+        """Whether merging ``tokens[start:end]`` may change what is negated: the phrase swallows a
+        negation cue, or the last cue before it is in its scope (so the phrase is in the cue's reach).
+        Otherwise the stream's marks stand: no reach counts the phrase's words, before or after."""
+        before = -1
+        for position in negations:
+            if position >= end:
+                break
+            if position >= start:
+                return True
+            before = position
+        return before >= 0 and tokens[before].scope == tokens[start].scope
 
     def _longest_match(self, tokens: list[Token], start: int) -> tuple[str | None, int]:
         node = self._trie

@@ -313,6 +313,11 @@ def fold(text: str) -> str:
 # One pass of a C-level split gives gap, word, gap, word... A number with a decimal point or
 # a thousands separator ("0.5", "1,000") is one word: its point does not end a sentence.
 _SPLIT_RE = re.compile(r"(\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*)")
+# The same split for lower-case ASCII text, where a word character is [a-z0-9]: about twice as
+# fast, as the regex engine need not ask Unicode what each character is. The quantifiers are
+# possessive (what a run of digits or letters matched is never given back: the character after
+# it is never one of them), which spares the engine its backtracking bookkeeping.
+_ASCII_SPLIT_RE = re.compile(r"([0-9]++(?:[.,][0-9]++)++|[a-z0-9]++(?:'[a-z0-9]++)*+)")
 _HYPHENS = frozenset({"-", "‐", "‑", "/"})
 # "e.g.", "i.e.", "vs." and "cf." do not end a sentence.
 _ABBREVIATIONS = frozenset({"e", "g", "i", "vs", "cf"})
@@ -348,6 +353,9 @@ _CONTENT, _STOP, _NEGATION_CUE, _CLAUSE_BREAK, _SCOPE_BREAK = range(5)
 _Lexeme = tuple[tuple[str, int, str], ...]
 """The parts of one written word (two for "doesn't"): (text, category, stem)."""
 _LEXICON: dict[str, _Lexeme] = {}
+_PLAIN: dict[str, str] = {}
+"""The words that are one part, kept as written, and neither join nor break anything: a content
+word to its stem, a stopword to "". Most words of an answer are, and take the short way."""
 _LEXICON_SIZE = 1 << 16
 
 
@@ -359,7 +367,12 @@ def _lexeme(word: str) -> _Lexeme:
         found = tuple((part, *_category(part)) for part in parts)
         if len(_LEXICON) >= _LEXICON_SIZE:  # bounded: answers may be arbitrary text
             _LEXICON.clear()
+            _PLAIN.clear()
         _LEXICON[word] = found
+        if len(found) == 1 and word not in _JOINABLE:
+            part, category, term = found[0]
+            if part == word and (category == _STOP or (category == _CONTENT and term)):
+                _PLAIN[word] = term
     return found
 
 
@@ -403,14 +416,17 @@ def _scan(text: str) -> _Scan:
     a keyword list).
     """
     ascii_text = text.isascii()
-    parts = _SPLIT_RE.split(text.lower() if ascii_text else text)
+    parts = _ASCII_SPLIT_RE.split(text.lower()) if ascii_text else _SPLIT_RE.split(text)
     count = len(parts)
     ends = list(accumulate(map(len, parts)))  # ends[i]: where parts[i] ends in the text
+    if not ascii_text:  # fold the words once (after measuring them: folding may change a length)
+        parts[1::2] = [fold(raw).replace("’", "'") for raw in parts[1::2]]
     tokens: list[Token] = []
     append = tokens.append
     words: list[str] = []
     add_word = words.append
     lexicon = _LEXICON
+    plain = _PLAIN.get
     joinable = _JOINABLE
     new = _new_token
     token_type = Token
@@ -421,7 +437,7 @@ def _scan(text: str) -> _Scan:
     previous = ""
     i = 1
     while i < count:
-        raw = parts[i]
+        word = parts[i]
         between = parts[i - 1]
         if i > 1 and between != " ":
             gap = _gap(between)
@@ -439,11 +455,27 @@ def _scan(text: str) -> _Scan:
                     aside = asides
         start = ends[i - 1]
         end = ends[i]
-        word = raw if ascii_text else fold(raw).replace("’", "'")
+        term = plain(word)
+        if term is not None:  # the common word: what the code below does with it, in short
+            previous = word
+            add_word(word)
+            current = clause + clause_shift
+            if current != previous_clause:
+                scope += 1
+                previous_clause = current
+            if not term:
+                function_words += 1
+            elif reach > 0 and scope == negating_scope:
+                reach -= 1
+                append(new(token_type, (term, start, end, sentence, current, scope, True, 0, aside, (), segment)))
+            else:
+                append(new(token_type, (term, start, end, sentence, current, scope, False, 0, aside, (), segment)))
+            i += 2
+            continue
         i += 2
         if word in joinable and i < count:  # "semi supervised", "self-attention", "post-hoc"
             follow = _gap(parts[i - 1])
-            joined = parts[i] if ascii_text else fold(parts[i])
+            joined = parts[i]
             if joined.isalpha() and (follow.hyphen or (word in _JOIN_ALWAYS and follow is _PLAIN_GAP)):
                 word += joined
                 end = ends[i]
@@ -480,7 +512,7 @@ def _scan(text: str) -> _Scan:
                     fields = (NEGATION, start, end, sentence, current, scope, False, reach, aside, (), segment)
                     append(new(token_type, fields))
             elif category == _NEGATION_CUE:
-                if i < count and (parts[i] if ascii_text else fold(parts[i])) in _NEGATION_BREAKERS:
+                if i < count and parts[i] in _NEGATION_BREAKERS:
                     continue
                 reach = _SHORT_REACH.get(text_part, NEGATION_REACH)
                 negating_scope = scope
