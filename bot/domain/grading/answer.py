@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
 
 from bot.domain.contrasts import Contrasts, Member
 from bot.domain.everyday import Everyday
@@ -19,6 +21,7 @@ _CARRY_ON = frozenset(
     """.split()
 )
 """Words that open a clause going on with the previous clause's subject ("..., and it shrinks")."""
+_sentence_of = attrgetter("sentence")
 _WINDOW_SLACK = 4
 """An alias's words may spread over this many words more than it has."""
 
@@ -26,7 +29,7 @@ _WINDOW_SLACK = 4
 class AnswerView:
     """An answer's tokens with the lookups every concept needs."""
 
-    __slots__ = ("_entity_cache", "_segments", "claims", "index", "literal", "terms", "text", "tokens")
+    __slots__ = ("_entity_cache", "_segments", "_sentences", "claims", "index", "literal", "terms", "text", "tokens")
 
     def __init__(self, text: str, tokens: list[Token], echo: set[int], everyday: Everyday | None = None) -> None:
         self.text = text
@@ -66,19 +69,24 @@ class AnswerView:
                     index[meaning] = sorted({*index.get(meaning, ()), *positions})
         self.index = index
         self._entity_cache: dict[tuple[int, int], Member | None] = {}
-        self._segments: dict[tuple[int, int], frozenset[str]] | None = None
+        self._segments: dict[tuple[int, int], frozenset[str]] = {}
+        self._sentences: list[int] | None = None
         self.claims: dict[int, frozenset[int]] = {}
         """Per concept (by id): the positions where its aliases state it rightly."""
 
     def segment_terms(self, sentence: int, segment: int) -> frozenset[str]:
-        """The terms a segment of a sentence says positively (worked out once per answer)."""
-        if self._segments is None:
-            grouped: dict[tuple[int, int], set[str]] = {}
-            for token in self.tokens:
-                if not token.negated:
-                    grouped.setdefault((token.sentence, token.segment), set()).add(token.term)
-            self._segments = {key: frozenset(terms) for key, terms in grouped.items()}
-        return self._segments.get((sentence, segment), frozenset())
+        """The terms a segment of a sentence says positively (worked out once per segment asked for)."""
+        key = (sentence, segment)
+        found = self._segments.get(key)
+        if found is None:
+            tokens = self.tokens
+            if self._sentences is None:
+                self._sentences = list(map(_sentence_of, tokens))  # in text order: sorted
+            low = bisect_left(self._sentences, sentence)
+            high = bisect_right(self._sentences, sentence, low)
+            found = frozenset(t.term for t in tokens[low:high] if t.segment == segment and not t.negated)
+            self._segments[key] = found
+        return found
 
     def find(
         self, pattern: Pattern, *, by_scope: bool, ordered: bool = False, literal: bool = False

@@ -273,12 +273,11 @@ class Grader:
         if not said:
             return 0.0, 0
         matter = compiled.answer_terms
-        related = self.everyday.related  # one dict lookup per term: most terms are not everyday words
-        used = []
-        for term in said:
-            weight = matter.get(term)
-            if weight is None and term in related:
-                weight = max((matter[m] for m in related[term] if m in matter), default=None)
+        known = said & matter.keys()  # set operations run in C: this reads every word of the answer
+        used = [matter[term] for term in known]
+        related = self.everyday.related
+        for term in (said - known) & related.keys():  # everyday words standing for the matter's words
+            weight = max((matter[m] for m in related[term] if m in matter), default=None)
             if weight is not None:
                 used.append(weight)
         telling = sum(1 for weight in used if weight >= EVIDENCE_WEIGHT)
