@@ -17,7 +17,11 @@ Pure functions of (answer, question): no I/O, no clock, no Telegram. How it work
    phrase of the bank, or the concept's statement made about a confusable sibling
    (L2 for L1, variance for bias), or with the opposite pole (sparse for dense,
    parallel for sequential), as ``bank/contrasts.yaml`` lists them. Two swaps cancel:
-   "L2 gives dense weights" is a true statement about L2.
+   "L2 gives dense weights" is a true statement about L2. A wrong statement is made in
+   one clause, in the answer's own words (never by an everyday word), and not on words
+   that state another concept rightly; the clause that makes it earns nothing else.
+   Reference mode compares each reference clause with the answer clause restating it,
+   polarity term by term, and a reference's opening yes or no with the answer's.
 6. The covered weight over the total, minus ``CONTRADICTION_COST`` times the
    contradicted weight, is mapped through one concave curve (:func:`credit`), so one
    right idea out of five is worth more than a fifth; an answer clearly about the
