@@ -87,7 +87,7 @@ class Judge:
                 if (
                     swaps % 2
                     and self._one_literal_clause(pattern, positions, view)
-                    and not self._claimed_by_other(others, positions, view)
+                    and not self._claimed_by_other(others, positions, view, naming=False)
                 ):
                     wrong = wrong or positions
         return self._judge_paraphrase(concept, view, wrong, named)
@@ -216,23 +216,33 @@ class Judge:
         return any(tokens[p].scope == scope for term in concept.evidence - swapped for p in view.index.get(term, ()))
 
     def _claimed_by_other(
-        self, others: Sequence[CompiledConcept], positions: tuple[int, ...], view: AnswerView
+        self, others: Sequence[CompiledConcept], positions: tuple[int, ...], view: AnswerView, *, naming: bool = True
     ) -> bool:
-        """Whether another concept's alias states that concept, rightly, on some of these positions."""
-        wanted = set(positions)
-        return any(not wanted.isdisjoint(self._stated_at(other, view)) for other in others)
+        """Whether another concept's alias states that concept, rightly, on some of these positions.
 
-    def _stated_at(self, concept: CompiledConcept, view: AnswerView) -> frozenset[int]:
-        """The positions where the concept's aliases state it rightly (worked out once per answer)."""
-        found = view.claims.get(id(concept))
+        ``naming=False``: only a claim of the other concept counts, said within one scope, not an
+        alias that only names its entity ("false negatives") or spreads over clauses ("true ...,
+        ... negatives"): "false negatives are negatives flagged as positive" is still a swap.
+        """
+        wanted = set(positions)
+        return any(not wanted.isdisjoint(self._stated_at(other, view, naming)) for other in others)
+
+    def _stated_at(self, concept: CompiledConcept, view: AnswerView, naming: bool = True) -> frozenset[int]:
+        """The positions where the concept's aliases state it rightly (worked out once per answer);
+        without ``naming``, only claims: aliases said within one scope, not those that only name
+        its entity."""
+        key = (id(concept), naming)
+        found = view.claims.get(key)
         if found is None:
             spots: set[int] = set()
             if not concept.keys.isdisjoint(view.index):
                 for pattern in concept.patterns:
-                    for where, negated, anchor in view.matches(pattern, by_scope=False):
+                    if not naming and pattern.terms in concept.names:
+                        continue
+                    for where, negated, anchor in view.matches(pattern, by_scope=not naming):
                         if negated == pattern.negated and self._swaps(concept, pattern, view, anchor)[0] == 0:
                             spots.update(where)
-            found = view.claims[id(concept)] = frozenset(spots)
+            found = view.claims[key] = frozenset(spots)
         return found
 
     @staticmethod
