@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.domain.bank import MIN_CONCEPTS, alias_problem
 from bot.domain.glossary import Glossary
-from bot.domain.grading import Grader, echo_ngrams, echo_positions, is_function
+from bot.domain.grading import Grade, Grader, echo_ngrams, echo_positions, is_function
 from bot.domain.importer.records import DEFAULT_DIFFICULTY, MAX_CONCEPTS
 from bot.domain.models import Concept, Kind, Question
 from bot.domain.text import NEGATION, Token, stem, tokenize
@@ -251,11 +251,29 @@ def _alias_allowed(alias: str, question: str, grader: Grader) -> bool:
 def _verified(question: str, reference: str, units: Sequence[_Unit], grader: Grader) -> list[_Unit]:
     """Keep the aliases the reference matches and the contradictions it does not trip, when graded.
 
-    One probe question holds every alias and every contradiction as a concept of its
-    own, so a single grading of the reference checks them all.
+    One probe question holds every alias as a concept of its own, so a single grading of the
+    reference checks them all; a second holds every contradiction (apart, because a clause that
+    trips a contradiction earns nothing for the aliases it also says).
     """
     aliases = sorted({c.alias for u in units for c in u.candidates if _alias_allowed(c.alias, question, grader)})
     wrongs = sorted({w for u in units for c in u.candidates for w in c.contradicts})
+    matched = {aliases[int(r.name[1:])] for r in _probe(question, reference, grader, aliases, ()).covered}
+    tripped = {wrongs[int(r.name[1:])] for r in _probe(question, reference, grader, (), wrongs).contradicted}
+    kept: list[_Unit] = []
+    for unit in units:
+        candidates = tuple(
+            _Candidate(c.alias, c.terms, c.score, c.sentence, tuple(w for w in c.contradicts if w not in tripped))
+            for c in unit.candidates
+            if c.alias in matched
+        )
+        if candidates:
+            kept.append(_Unit(candidates))
+    return kept
+
+
+def _probe(question: str, reference: str, grader: Grader, aliases: Sequence[str], wrongs: Sequence[str]) -> Grade:
+    """The reference graded against a probe question: one concept per alias (``a0``...) and per
+    contradiction (``c0``...)."""
     probe = Question(
         id="probe",
         topic="probe",
@@ -271,19 +289,7 @@ def _verified(question: str, reference: str, units: Sequence[_Unit], grader: Gra
         ),
         hints=("-", "-"),
     )
-    grade = grader.grade(probe, reference)
-    matched = {aliases[int(r.name[1:])] for r in grade.covered if r.name.startswith("a")}
-    tripped = {wrongs[int(r.name[1:])] for r in grade.contradicted}
-    kept: list[_Unit] = []
-    for unit in units:
-        candidates = tuple(
-            _Candidate(c.alias, c.terms, c.score, c.sentence, tuple(w for w in c.contradicts if w not in tripped))
-            for c in unit.candidates
-            if c.alias in matched
-        )
-        if candidates:
-            kept.append(_Unit(candidates))
-    return kept
+    return grader.grade(probe, reference)
 
 
 def _without_redundant(ranked: Sequence[_Candidate]) -> tuple[str, ...]:
