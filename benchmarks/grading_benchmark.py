@@ -20,6 +20,10 @@ Studies (all by default; ``--only devset2`` or ``--only devset,latency`` picks s
     the fourth development set, written independently and only reported, never read while
     developing (``devset4.jsonl``: short plain answers, ``plain`` and ``plain_tech``, beside
     confident wrong ones on 53 questions no other set uses; ``devset4_reference.jsonl``).
+``devset5``
+    the fifth development set (``devset5_reference.jsonl``), written independently for
+    developing reference mode: correct answers that use negation, and wrong ones that flip a
+    negation or direction while reusing the reference's words.
 ``cases``
     the grader's own development cases (tests/data/grader_cases.jsonl), in the same
     format and with the same report as ``devset2``.
@@ -70,8 +74,9 @@ DEVSET3 = DATA / "devset3.jsonl"
 DEVSET3_REFERENCE = DATA / "devset3_reference.jsonl"
 DEVSET4 = DATA / "devset4.jsonl"
 DEVSET4_REFERENCE = DATA / "devset4_reference.jsonl"
+DEVSET5_REFERENCE = DATA / "devset5_reference.jsonl"
 CASES = DATA / "grader_cases.jsonl"
-STUDIES = ("devset", "devset2", "devset3", "devset4", "cases", "semeval", "latency")
+STUDIES = ("devset", "devset2", "devset3", "devset4", "devset5", "cases", "semeval", "latency")
 CORRECT_KINDS = frozenset({"excellent", "good_typos", "terse_right", "partial"})
 """Dev-set kinds written to be correct, if incomplete: what the score curve is fitted on."""
 PLAIN_REFERENCE = False
@@ -522,6 +527,8 @@ def run(studies: Sequence[str], semeval_root: Path, latency_answers: int) -> Res
         results["devset3"] = labelled_study(system, "Third development set", (DEVSET3, DEVSET3_REFERENCE))
     if "devset4" in studies:
         results["devset4"] = labelled_study(system, "Fourth development set", (DEVSET4, DEVSET4_REFERENCE))
+    if "devset5" in studies:
+        results["devset5"] = labelled_study(system, "Fifth development set", (DEVSET5_REFERENCE,))
     if "cases" in studies:
         results["cases"] = labelled_study(system, "Grader development cases", (CASES,))
     if "semeval" in studies:
