@@ -68,15 +68,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = ROOT / "tests" / "data"
 DEVSET = DATA / "devset.jsonl"
-DEVSET2 = DATA / "devset2.jsonl"
-DEVSET2_REFERENCE = DATA / "devset2_reference.jsonl"
-DEVSET3 = DATA / "devset3.jsonl"
-DEVSET3_REFERENCE = DATA / "devset3_reference.jsonl"
-DEVSET4 = DATA / "devset4.jsonl"
-DEVSET4_REFERENCE = DATA / "devset4_reference.jsonl"
-DEVSET5_REFERENCE = DATA / "devset5_reference.jsonl"
-CASES = DATA / "grader_cases.jsonl"
-STUDIES = ("devset", "devset2", "devset3", "devset4", "devset5", "cases", "semeval", "latency")
+LABELLED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "devset2": ("Second development set", ("devset2.jsonl", "devset2_reference.jsonl")),
+    "devset3": ("Third development set", ("devset3.jsonl", "devset3_reference.jsonl")),
+    "devset4": ("Fourth development set", ("devset4.jsonl", "devset4_reference.jsonl")),
+    "devset5": ("Fifth development set", ("devset5_reference.jsonl",)),
+    "cases": ("Grader development cases", ("grader_cases.jsonl",)),
+}
+"""The studies in the ``devset2`` format: title and files under tests/data."""
+STUDIES = ("devset", *LABELLED, "semeval", "latency")
 CORRECT_KINDS = frozenset({"excellent", "good_typos", "terse_right", "partial"})
 """Dev-set kinds written to be correct, if incomplete: what the score curve is fitted on."""
 PLAIN_REFERENCE = False
@@ -310,16 +310,16 @@ def labelled_study(system: System, title: str, paths: Sequence[Path]) -> Result:
         print(f"{'kind':<16}{'n':>4}{'grade':>8}{'score':>8}")
         for kind, row in part["kinds"].items():
             print(f"{kind:<16}{int(row['n']):>4}{row['grade']:>8.2f}{row['grader']:>8.3f}")
-        key = "question_id" if mode == "bank" else "reference"
         bank_mode = mode == "bank"
+        key = "question_id" if bank_mode else "reference"
         rights, wrong = (("plain", "plain_tech"), "wrong_fluent") if bank_mode else (("paraphrase",), "wrong_reuse")
         right = "/".join(k for k in rights if any(r["kind"] == k for r in kept))
-        margin = PAIR_MARGIN if mode == "bank" else 0.0
+        margin = PAIR_MARGIN if bank_mode else 0.0
         wins, pairs = _pairs(kept, scores, key, (rights, wrong), margin)
         part["pairs"] = [wins, pairs]
-        beat = f"beats {wrong} on the same {'question' if mode == 'bank' else 'item'}"
+        beat = f"beats {wrong} on the same {'question' if bank_mode else 'item'}"
         print(f"{right} {beat}" + (f" by >= {margin}" if margin else "") + f" in {wins} of {pairs}", end="")
-        if mode == "bank":
+        if bank_mode:
             off = sum(1 for r, s in scored if r["kind"] in rights and s == 0.0)
             off_topic = sum(1 for r in kept if r["kind"] in rights and _verdict(system, r) == "off-topic")
             part["right_off_topic"] = off_topic
@@ -401,6 +401,11 @@ def semeval_study(system: System, root: Path) -> Result:
     return {"splits": splits, "mean": means["grader"], "baselines": means}
 
 
+def _percentile(ordered: Sequence[float], share: float) -> float:
+    """The value below which ``share`` of a sorted sample lies."""
+    return ordered[int(len(ordered) * share)]
+
+
 def latency_study(system: System, count: int) -> Result:
     """Per-answer grading time over the dev set's answers and the bank's example answers.
 
@@ -425,10 +430,8 @@ def latency_study(system: System, count: int) -> Result:
     elapsed = time.perf_counter() - start
     timings.sort()
     cpu_timings.sort()
-    p50 = timings[len(timings) // 2] * 1000
-    p99 = timings[int(len(timings) * 0.99)] * 1000
-    cpu_p50 = cpu_timings[len(cpu_timings) // 2] / 1e6
-    cpu_p99 = cpu_timings[int(len(cpu_timings) * 0.99)] / 1e6
+    p50, p99 = (_percentile(timings, q) * 1000 for q in (0.5, 0.99))
+    cpu_p50, cpu_p99 = (_percentile(cpu_timings, q) / 1e6 for q in (0.5, 0.99))
     print(f"\n== Latency: {count} gradings of {len(pairs)} distinct (question, answer) pairs, one core ==")
     print(f"p50 {p50:.3f} ms   p99 {p99:.3f} ms   max {timings[-1] * 1000:.3f} ms   {count / elapsed:,.0f} answers/s")
     print(f"CPU time: p50 {cpu_p50:.3f} ms   p99 {cpu_p99:.3f} ms   max {cpu_timings[-1] / 1e6:.3f} ms")
@@ -521,16 +524,9 @@ def run(studies: Sequence[str], semeval_root: Path, latency_answers: int) -> Res
     results: Result = {}
     if "devset" in studies:
         results["devset"] = devset_study(system)
-    if "devset2" in studies:
-        results["devset2"] = labelled_study(system, "Second development set", (DEVSET2, DEVSET2_REFERENCE))
-    if "devset3" in studies:
-        results["devset3"] = labelled_study(system, "Third development set", (DEVSET3, DEVSET3_REFERENCE))
-    if "devset4" in studies:
-        results["devset4"] = labelled_study(system, "Fourth development set", (DEVSET4, DEVSET4_REFERENCE))
-    if "devset5" in studies:
-        results["devset5"] = labelled_study(system, "Fifth development set", (DEVSET5_REFERENCE,))
-    if "cases" in studies:
-        results["cases"] = labelled_study(system, "Grader development cases", (CASES,))
+    for study, (title, files) in LABELLED.items():
+        if study in studies:
+            results[study] = labelled_study(system, title, [DATA / name for name in files])
     if "semeval" in studies:
         if semeval_root.is_dir():
             results["semeval"] = semeval_study(system, semeval_root)
