@@ -72,8 +72,8 @@ class AnswerView:
         self._segments: dict[tuple[int, int], frozenset[str]] = {}
         self._sentences: list[int] | None = None
         self.claims: dict[tuple[int, bool], frozenset[int]] = {}
-        """Per concept (by id, and whether aliases that only name its entity count): the positions
-        where its aliases state it rightly."""
+        """Per concept (by id, and whether only its claims count, see ``Judge._stated_at``): the
+        positions where its aliases state it rightly."""
 
     def segment_terms(self, sentence: int, segment: int) -> frozenset[str]:
         """The terms a segment of a sentence says positively (worked out once per segment asked for)."""

@@ -87,7 +87,7 @@ class Judge:
                 if (
                     swaps % 2
                     and self._one_literal_clause(pattern, positions, view)
-                    and not self._claimed_by_other(others, positions, view, naming=False)
+                    and not self._claimed_by_other(others, positions, view, claims_only=True)
                 ):
                     wrong = wrong or positions
         return self._judge_paraphrase(concept, view, wrong, named)
@@ -216,30 +216,35 @@ class Judge:
         return any(tokens[p].scope == scope for term in concept.evidence - swapped for p in view.index.get(term, ()))
 
     def _claimed_by_other(
-        self, others: Sequence[CompiledConcept], positions: tuple[int, ...], view: AnswerView, *, naming: bool = True
+        self,
+        others: Sequence[CompiledConcept],
+        positions: tuple[int, ...],
+        view: AnswerView,
+        *,
+        claims_only: bool = False,
     ) -> bool:
         """Whether another concept's alias states that concept, rightly, on some of these positions.
 
-        ``naming=False``: only a claim of the other concept counts, said within one scope, not an
+        ``claims_only``: only a claim of the other concept counts, said within one scope, not an
         alias that only names its entity ("false negatives") or spreads over clauses ("true ...,
         ... negatives"): "false negatives are negatives flagged as positive" is still a swap.
         """
         wanted = set(positions)
-        return any(not wanted.isdisjoint(self._stated_at(other, view, naming)) for other in others)
+        return any(not wanted.isdisjoint(self._stated_at(other, view, claims_only)) for other in others)
 
-    def _stated_at(self, concept: CompiledConcept, view: AnswerView, naming: bool = True) -> frozenset[int]:
+    def _stated_at(self, concept: CompiledConcept, view: AnswerView, claims_only: bool = False) -> frozenset[int]:
         """The positions where the concept's aliases state it rightly (worked out once per answer);
-        without ``naming``, only claims: aliases said within one scope, not those that only name
+        with ``claims_only``, only claims: aliases said within one scope, not those that only name
         its entity."""
-        key = (id(concept), naming)
+        key = (id(concept), claims_only)
         found = view.claims.get(key)
         if found is None:
             spots: set[int] = set()
             if not concept.keys.isdisjoint(view.index):
                 for pattern in concept.patterns:
-                    if not naming and pattern.terms in concept.names:
+                    if claims_only and pattern.terms in concept.names:
                         continue
-                    for where, negated, anchor in view.matches(pattern, by_scope=not naming):
+                    for where, negated, anchor in view.matches(pattern, by_scope=claims_only):
                         if negated == pattern.negated and self._swaps(concept, pattern, view, anchor)[0] == 0:
                             spots.update(where)
             found = view.claims[key] = frozenset(spots)
